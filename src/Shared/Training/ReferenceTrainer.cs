@@ -1,0 +1,79 @@
+using ShardedBackprop.Math;
+
+namespace ShardedBackprop.Training;
+
+/// <summary>The outcome of a training run.</summary>
+public sealed record TrainingResult(double[] Parameters, IReadOnlyList<EpochSummary> History, long Steps)
+{
+    public double FinalSse => History.Count == 0 ? double.NaN : History[^1].Sse;
+}
+
+/// <summary>Training stopped because the loss or a gradient stopped being a finite number.</summary>
+public sealed class TrainingDivergedException(int epoch, int step, string what)
+    : Exception($"training diverged at epoch {epoch}, step {step}: the {what} is not a finite number; try a lower --learning-rate, or --standardize true")
+{
+    public int Epoch { get; } = epoch;
+
+    public int Step { get; } = step;
+}
+
+/// <summary>
+/// The single-process mini-batch trainer of SEED.md, with no actors: the oracle that the
+/// distributed trainer must match bit for bit.
+/// </summary>
+public static class ReferenceTrainer
+{
+    public static TrainingResult Train(TrainingSetup setup, Action<EpochSummary>? onEpoch = null)
+    {
+        var network = setup.Network;
+        var plan = setup.Plan;
+        var theta = (double[])setup.InitialParameters.Clone();
+        var gradient = new double[network.ParameterCount];
+        var batchSum = new GradientSum(network.ParameterCount);
+        var epochLoss = new long[ExactSum.Words];
+        var workspace = network.CreateWorkspace();
+        var history = new List<EpochSummary>(setup.Options.Epochs);
+        var steps = 0L;
+
+        for (var epoch = 1; epoch <= setup.Options.Epochs; epoch++)
+        {
+            var order = plan.RowOrder(epoch);
+            Array.Clear(epochLoss);
+            for (var batch = 0; batch < plan.BatchesPerEpoch; batch++)
+            {
+                var (features, targets) = setup.GatherRows(plan.BatchRows(order, batch));
+                batchSum.Clear();                                                      // zero-grad
+                network.AccumulateRows(theta, features, targets, batchSum, workspace); // forward + backward
+                batchSum.RoundGradient(gradient);
+                CheckFinite(epoch, batch + 1, batchSum.RoundLoss(), gradient);
+                Sgd.Step(theta, gradient, setup.Options.LearningRate);                 // update
+                ExactSum.AddTo(epochLoss, batchSum.Words(network.ParameterCount));
+                ExactSum.Carry(epochLoss);
+                steps++;
+            }
+
+            var summary = setup.Summarize(epoch, ExactSum.Round(epochLoss), steps);
+            history.Add(summary);
+            onEpoch?.Invoke(summary);
+        }
+
+        return new TrainingResult(theta, history, steps);
+    }
+
+    /// <summary>Throws <see cref="TrainingDivergedException"/> when the loss or any gradient is NaN or infinite.</summary>
+    public static void CheckFinite(int epoch, int step, double loss, ReadOnlySpan<double> gradient)
+    {
+        if (!double.IsFinite(loss))
+        {
+            throw new TrainingDivergedException(epoch, step, "loss");
+        }
+
+        foreach (var g in gradient)
+        {
+            if (!double.IsFinite(g))
+            {
+                throw new TrainingDivergedException(epoch, step, "gradient");
+            }
+        }
+    }
+}
