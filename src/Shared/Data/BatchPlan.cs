@@ -1,4 +1,4 @@
-using ShardedBackprop.Math;
+using ShardedBackprop.Numerics;
 
 namespace ShardedBackprop.Data;
 
@@ -23,7 +23,7 @@ public sealed record BatchPlan(int Rows, int BatchSize, bool Shuffle, ulong Seed
             throw new InputException($"--batch-size: must be a positive number of rows, got {batchSize}");
         }
 
-        return new BatchPlan(rows, System.Math.Min(batchSize, rows), shuffle, seed);
+        return new BatchPlan(rows, Math.Min(batchSize, rows), shuffle, seed);
     }
 
     /// <summary>A plan with K batches: batch size = ceil(rows / K), as in SEED.md (8 rows, 4 batches: 2 rows each).</summary>
@@ -66,6 +66,6 @@ public sealed record BatchPlan(int Rows, int BatchSize, bool Shuffle, ulong Seed
     public ReadOnlySpan<int> BatchRows(int[] order, int batch)
     {
         var start = batch * BatchSize;
-        return order.AsSpan(start, System.Math.Min(BatchSize, Rows - start));
+        return order.AsSpan(start, Math.Min(BatchSize, Rows - start));
     }
 }

@@ -1,4 +1,4 @@
-using ShardedBackprop.Math;
+using ShardedBackprop.Numerics;
 
 namespace ShardedBackprop.Data;
 
@@ -39,7 +39,7 @@ public sealed record Standardization(double[] FeatureMean, double[] FeatureStd, 
                 ExactSum.Add(acc, d * d);
             }
 
-            var deviation = System.Math.Sqrt(ExactSum.Round(acc) / rows);
+            var deviation = Math.Sqrt(ExactSum.Round(acc) / rows);
             std[c] = deviation > 0 ? deviation : 1.0;
         }
 

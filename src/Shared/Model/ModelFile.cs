@@ -1,6 +1,6 @@
 using System.Text.Json;
 using ShardedBackprop.Data;
-using ShardedBackprop.Math;
+using ShardedBackprop.Numerics;
 
 namespace ShardedBackprop.Model;
 

@@ -1,4 +1,4 @@
-using ShardedBackprop.Math;
+using ShardedBackprop.Numerics;
 
 namespace ShardedBackprop.Training;
 

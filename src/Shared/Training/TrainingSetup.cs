@@ -1,6 +1,6 @@
 using ShardedBackprop.Data;
-using ShardedBackprop.Math;
 using ShardedBackprop.Model;
+using ShardedBackprop.Numerics;
 
 namespace ShardedBackprop.Training;
 
@@ -75,7 +75,7 @@ public sealed class TrainingSetup
             : Initialization.Uniform(shape, options.Seed);
         var plan = options.BatchSize is { } size
             ? BatchPlan.WithBatchSize(raw.Rows, size, options.Shuffle, options.Seed)
-            : BatchPlan.WithBatchCount(raw.Rows, System.Math.Min(options.Batches ?? TrainingOptions.DefaultBatches, raw.Rows), options.Shuffle, options.Seed);
+            : BatchPlan.WithBatchCount(raw.Rows, Math.Min(options.Batches ?? TrainingOptions.DefaultBatches, raw.Rows), options.Shuffle, options.Seed);
         return new TrainingSetup(options, raw, data, scaler, network, initial, plan);
     }
 
@@ -114,7 +114,7 @@ public sealed class TrainingSetup
     {
         var mse = sse / ((double)Data.Rows * Data.TargetCount);
         var scale = Scaler?.TargetStd[0] ?? 1.0;
-        return new EpochSummary(epoch, sse, mse, System.Math.Sqrt(mse) * scale, steps);
+        return new EpochSummary(epoch, sse, mse, Math.Sqrt(mse) * scale, steps);
     }
 
     /// <summary>The model file content for trained parameters.</summary>

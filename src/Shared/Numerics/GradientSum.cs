@@ -1,4 +1,4 @@
-namespace ShardedBackprop.Math;
+namespace ShardedBackprop.Numerics;
 
 /// <summary>
 /// The exact running sums of one batch (or part of a batch): the gradient sum_i dL_i/dtheta, one
@@ -33,7 +33,7 @@ public sealed class GradientSum
         }
 
         // The loss accumulator takes one addition per output, the others one per row.
-        ReserveAdds(System.Math.Max(1, squaredErrors.Length));
+        ReserveAdds(Math.Max(1, squaredErrors.Length));
         for (var k = 0; k < rowGradient.Length; k++)
         {
             ExactSum.Add(Accumulator(k), rowGradient[k]);
@@ -131,7 +131,7 @@ public sealed class GradientSum
     public void SetWords(int index, ReadOnlySpan<long> words, int rows)
     {
         words.CopyTo(Accumulator(index));
-        _addsSinceCarry = System.Math.Max(_addsSinceCarry, 2);
+        _addsSinceCarry = Math.Max(_addsSinceCarry, 2);
         Rows = rows;
     }
 }

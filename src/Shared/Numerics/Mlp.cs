@@ -1,4 +1,4 @@
-namespace ShardedBackprop.Math;
+namespace ShardedBackprop.Numerics;
 
 /// <summary>
 /// A multi-layer perceptron over a flat parameter buffer (layout: <see cref="NetworkShape"/>):

@@ -1,4 +1,4 @@
-namespace ShardedBackprop.Math;
+namespace ShardedBackprop.Numerics;
 
 /// <summary>The activation of the hidden layers; the output layer is always linear.</summary>
 public enum Activation
@@ -37,8 +37,8 @@ public static class ActivationFunctions
     {
         Activation.Linear => z,
         Activation.Relu => z > 0 ? z : 0.0,
-        Activation.Tanh => System.Math.Tanh(z),
-        Activation.Sigmoid => 1.0 / (1.0 + System.Math.Exp(-z)),
+        Activation.Tanh => Math.Tanh(z),
+        Activation.Sigmoid => 1.0 / (1.0 + Math.Exp(-z)),
         _ => throw new ArgumentOutOfRangeException(nameof(activation)),
     };
 

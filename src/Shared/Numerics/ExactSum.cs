@@ -1,7 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 
-namespace ShardedBackprop.Math;
+namespace ShardedBackprop.Numerics;
 
 /// <summary>
 /// Exact summation of doubles: the canonical reduction behind every gradient and loss.
@@ -208,7 +208,7 @@ public static class ExactSum
         {
             // At most 53 significant bits: the integer times 2^-1074 is exactly representable.
             var small = ((ulong)Digit(digits, 1) << 32) | (ulong)digits[0];
-            var exact = System.Math.ScaleB((double)small, -1074);
+            var exact = Math.ScaleB((double)small, -1074);
             return negative ? -exact : exact;
         }
 
@@ -233,7 +233,7 @@ public static class ExactSum
         }
 
         // A carry out of the significand (2^53) is still exact in a double; ScaleB handles overflow.
-        var magnitude = System.Math.ScaleB((double)significand, topBit - 52 - 1074);
+        var magnitude = Math.ScaleB((double)significand, topBit - 52 - 1074);
 
         return negative ? -magnitude : magnitude;
     }

@@ -1,4 +1,4 @@
-namespace ShardedBackprop.Math;
+namespace ShardedBackprop.Numerics;
 
 /// <summary>
 /// SplitMix64 (Steele, Lea and Flood, 2014): a tiny, fast generator whose output is fixed by its
@@ -41,7 +41,7 @@ public struct SplitMix64
         var threshold = (0UL - range) % range;
         while (true)
         {
-            var high = System.Math.BigMul(NextUInt64(), range, out var low);
+            var high = Math.BigMul(NextUInt64(), range, out var low);
             if (low >= threshold)
             {
                 return (int)high;

@@ -1,4 +1,4 @@
-namespace ShardedBackprop.Math;
+namespace ShardedBackprop.Numerics;
 
 /// <summary>Seeded parameter initialisation.</summary>
 public static class Initialization
@@ -14,7 +14,7 @@ public static class Initialization
         var random = new SplitMix64(seed);
         for (var l = 1; l <= shape.LayerCount; l++)
         {
-            var bound = 1.0 / System.Math.Sqrt(shape.FanIn(l));
+            var bound = 1.0 / Math.Sqrt(shape.FanIn(l));
             var start = shape.LayerOffset(l);
             var count = shape.FanOut(l) * (shape.FanIn(l) + 1);
             for (var k = start; k < start + count; k++)

@@ -1,4 +1,4 @@
-namespace ShardedBackprop.Math;
+namespace ShardedBackprop.Numerics;
 
 /// <summary>
 /// The layer sizes of a fully connected network and where each layer's parameters live in the

@@ -1,4 +1,4 @@
-namespace ShardedBackprop.Math;
+namespace ShardedBackprop.Numerics;
 
 /// <summary>Plain stochastic gradient descent: theta &lt;- theta - eta * g.</summary>
 public static class Sgd
