@@ -26,7 +26,11 @@ public sealed record BatchPlan(int Rows, int BatchSize, bool Shuffle, ulong Seed
         return new BatchPlan(rows, Math.Min(batchSize, rows), shuffle, seed);
     }
 
-    /// <summary>A plan with K batches: batch size = ceil(rows / K), as in SEED.md (8 rows, 4 batches: 2 rows each).</summary>
+    /// <summary>
+    /// A plan from a number of batches K: batch size = ceil(rows / K), as in SEED.md (8 rows, 4 batches:
+    /// 2 rows each). When K does not divide the rows, this can give fewer than K batches (9 rows, K = 4:
+    /// batches of 3, 3 and 3): the batch size is what the plan keeps fixed.
+    /// </summary>
     public static BatchPlan WithBatchCount(int rows, int batches, bool shuffle = false, ulong seed = 0)
     {
         if (batches <= 0 || batches > rows)

@@ -50,7 +50,8 @@ public static class CsvDataLoader
         }
 
         var header = rows.Current;
-        var headerLine = header.LineNumberFrom;
+        // The header is the file's first line (Sep numbers the first row 2 when told there is no header).
+        const int headerLine = 1;
         var names = new string[header.ColCount];
         var columnOf = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var c = 0; c < names.Length; c++)
@@ -91,7 +92,7 @@ public static class CsvDataLoader
 
                 if (Array.IndexOf(featureColumns, featureColumns[f], 0, f) >= 0)
                 {
-                    throw new InputException($"feature column '{features[f]}' is listed twice");
+                    throw InputException.At(path, headerLine, featureColumns[f] + 1, $"feature column '{features[f]}' is listed twice");
                 }
             }
         }

@@ -148,8 +148,17 @@ public sealed record ModelFile(
 
         try
         {
-            using var document = JsonDocument.Parse(File.ReadAllBytes(path));
+            using var stream = File.OpenRead(path); // a stream skips a byte-order mark
+            using var document = JsonDocument.Parse(stream);
             return FromJson(new ModelReader(path), document.RootElement);
+        }
+        catch (IOException e)
+        {
+            throw new InputException($"{path}: cannot read: {e.Message}");
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new InputException($"{path}: cannot read: {e.Message}");
         }
         catch (JsonException e)
         {

@@ -120,18 +120,87 @@ public sealed class GradientSum
         _addsSinceCarry += adds;
     }
 
+    /// <summary>Number of accumulators: one per parameter, then the loss.</summary>
+    public int AccumulatorCount => ParameterCount + 1;
+
+    /// <summary>
+    /// Packs accumulators [<paramref name="first"/>, <paramref name="first"/> + count) into a compact
+    /// array, as many as fit in <paramref name="maxWords"/> words (at least one). Each accumulator is a
+    /// header word (lowest non-zero digit | digit count &lt;&lt; 8 | flags &lt;&lt; 16) followed by its non-zero
+    /// digit range: balanced digits keep that range a few words wide for ordinary values.
+    /// </summary>
+    /// <returns>The packed words and how many accumulators they hold.</returns>
+    public (long[] Packed, int Count) Pack(int first, int maxWords)
+    {
+        CarryAll();
+        var packed = new List<long>();
+        var k = first;
+        for (; k < AccumulatorCount; k++)
+        {
+            var acc = Accumulator(k);
+            var digits = acc[..ExactSum.Limbs];
+            var low = digits.IndexOfAnyExcept(0L);
+            var high = digits.LastIndexOfAnyExcept(0L);
+            var length = low < 0 ? 0 : high - low + 1;
+            if (k > first && packed.Count + 1 + length > maxWords)
+            {
+                break;
+            }
+
+            packed.Add((uint)System.Math.Max(low, 0) | ((long)length << 8) | (acc[ExactSum.Limbs] << 16));
+            for (var d = 0; d < length; d++)
+            {
+                packed.Add(digits[low + d]);
+            }
+        }
+
+        return ([.. packed], k - first);
+    }
+
+    /// <summary>Packed words of a whole sum (see <see cref="Pack"/>); a bound for message sizes.</summary>
+    public static long MaxPackedWords(int parameterCount) => (long)(parameterCount + 1) * (1 + ExactSum.Limbs);
+
+    /// <summary>
+    /// Adds packed accumulators [<paramref name="first"/>, <paramref name="first"/> + <paramref name="count"/>)
+    /// into this sum exactly. <paramref name="rows"/> is added to <see cref="Rows"/>; pass 0 for all
+    /// chunks of a part but one.
+    /// </summary>
+    public void AddPacked(int first, int count, ReadOnlySpan<long> packed, int rows)
+    {
+        if (first < 0 || count < 0 || first + count > AccumulatorCount)
+        {
+            throw new ArgumentException($"accumulators [{first}, {first + count}) are outside [0, {AccumulatorCount})");
+        }
+
+        // Packed digits are balanced (|digit| <= 2^31): one such add per carry slot.
+        ReserveAdds(2);
+        var position = 0;
+        for (var k = first; k < first + count; k++)
+        {
+            var header = packed[position++];
+            var low = (int)(header & 0xFF);
+            var length = (int)((header >> 8) & 0xFF);
+            var acc = Accumulator(k);
+            for (var d = 0; d < length; d++)
+            {
+                acc[low + d] += packed[position++];
+            }
+
+            acc[ExactSum.Limbs] |= header >> 16;
+        }
+
+        if (position != packed.Length)
+        {
+            throw new ArgumentException($"packed data has {packed.Length} words, {count} accumulators used {position}");
+        }
+
+        Rows += rows;
+    }
+
     /// <summary>The raw words of accumulator <paramref name="index"/> (the loss is index <see cref="ParameterCount"/>), after carrying.</summary>
     public ReadOnlySpan<long> Words(int index)
     {
         CarryAll();
         return Accumulator(index);
-    }
-
-    /// <summary>Overwrites accumulator <paramref name="index"/> with <paramref name="words"/>; used to rebuild a sum received over the wire.</summary>
-    public void SetWords(int index, ReadOnlySpan<long> words, int rows)
-    {
-        words.CopyTo(Accumulator(index));
-        _addsSinceCarry = Math.Max(_addsSinceCarry, 2);
-        Rows = rows;
     }
 }

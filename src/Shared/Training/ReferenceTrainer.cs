@@ -26,38 +26,21 @@ public static class ReferenceTrainer
     public static TrainingResult Train(TrainingSetup setup, Action<EpochSummary>? onEpoch = null)
     {
         var network = setup.Network;
-        var plan = setup.Plan;
-        var theta = (double[])setup.InitialParameters.Clone();
-        var gradient = new double[network.ParameterCount];
+        var progress = new TrainingProgress(setup);
         var batchSum = new GradientSum(network.ParameterCount);
-        var epochLoss = new long[ExactSum.Words];
         var workspace = network.CreateWorkspace();
-        var history = new List<EpochSummary>(setup.Options.Epochs);
-        var steps = 0L;
-
-        for (var epoch = 1; epoch <= setup.Options.Epochs; epoch++)
+        while (!progress.IsFinished)
         {
-            var order = plan.RowOrder(epoch);
-            Array.Clear(epochLoss);
-            for (var batch = 0; batch < plan.BatchesPerEpoch; batch++)
+            var (features, targets) = setup.GatherRows(progress.BatchRows);
+            batchSum.Clear();                                                                    // zero-grad
+            network.AccumulateRows(progress.Parameters, features, targets, batchSum, workspace); // forward + backward
+            if (progress.CompleteStep(batchSum) is { } epoch)                                    // update
             {
-                var (features, targets) = setup.GatherRows(plan.BatchRows(order, batch));
-                batchSum.Clear();                                                      // zero-grad
-                network.AccumulateRows(theta, features, targets, batchSum, workspace); // forward + backward
-                batchSum.RoundGradient(gradient);
-                CheckFinite(epoch, batch + 1, batchSum.RoundLoss(), gradient);
-                Sgd.Step(theta, gradient, setup.Options.LearningRate);                 // update
-                ExactSum.AddTo(epochLoss, batchSum.Words(network.ParameterCount));
-                ExactSum.Carry(epochLoss);
-                steps++;
+                onEpoch?.Invoke(epoch);
             }
-
-            var summary = setup.Summarize(epoch, ExactSum.Round(epochLoss), steps);
-            history.Add(summary);
-            onEpoch?.Invoke(summary);
         }
 
-        return new TrainingResult(theta, history, steps);
+        return progress.ToResult();
     }
 
     /// <summary>Throws <see cref="TrainingDivergedException"/> when the loss or any gradient is NaN or infinite.</summary>

@@ -71,7 +71,7 @@ public sealed class TrainingSetup
         var shape = NetworkShape.Create(raw.FeatureCount, options.Hidden, raw.TargetCount);
         var network = new Mlp(shape, options.Activation);
         var initial = options.InitWeightsPath is { } modelPath
-            ? InitialFromModel(modelPath, network)
+            ? InitialFromModel(modelPath, network, raw)
             : Initialization.Uniform(shape, options.Seed);
         var plan = options.BatchSize is { } size
             ? BatchPlan.WithBatchSize(raw.Rows, size, options.Shuffle, options.Seed)
@@ -79,9 +79,23 @@ public sealed class TrainingSetup
         return new TrainingSetup(options, raw, data, scaler, network, initial, plan);
     }
 
-    private static double[] InitialFromModel(string path, Mlp network)
+    private static double[] InitialFromModel(string path, Mlp network, DataTable data)
     {
-        var model = ModelFile.Read(path);
+        ModelFile model;
+        try
+        {
+            model = ModelFile.Read(path);
+        }
+        catch (InputException e)
+        {
+            throw new InputException($"--init-weights: {e.Message}");
+        }
+
+        if (!model.Features.SequenceEqual(data.FeatureNames))
+        {
+            throw new InputException($"--init-weights: {path} was trained on features {string.Join(",", model.Features)} but this run uses {string.Join(",", data.FeatureNames)}");
+        }
+
         if (!model.Shape.Equals(network.Shape))
         {
             throw new InputException($"--init-weights: {path} has layers {model.Shape} but this run's network is {network.Shape}");

@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
 using ShardedBackprop.Data;
-using Xunit;
 
 namespace ShardedBackprop.Tests.Data;
 

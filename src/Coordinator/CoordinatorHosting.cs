@@ -1,0 +1,46 @@
+using Akka.Cluster;
+using Akka.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using ShardedBackprop.Hosting;
+
+namespace ShardedBackprop.Coordinator;
+
+/// <summary>Hosting wiring of the coordinator node, used by the coordinator program and by the tests.</summary>
+public static class CoordinatorHosting
+{
+    /// <summary>
+    /// Adds the coordinator node: a cluster member in role "coordinator" that founds the cluster
+    /// (it joins itself, so it works on any port, 0 included) and runs the coordinator actor.
+    /// </summary>
+    public static IServiceCollection AddTrainingCoordinator(this IServiceCollection services, ClusterNodeOptions node, TrainingRun run) =>
+        services.AddAkka(ClusterHosting.SystemName, (builder, provider) => builder
+            .WithTrainingCluster(node, ClusterHosting.CoordinatorRole)
+            .AddStartup((system, _) =>
+            {
+                var cluster = Cluster.Get(system);
+                cluster.Join(cluster.SelfAddress);
+            })
+            .WithActors((system, registry) =>
+            {
+                var log = provider.GetRequiredService<ILoggerFactory>().CreateLogger("ShardedBackprop.Coordinator");
+                var coordinator = system.ActorOf(CoordinatorActor.Props(run, log), ClusterHosting.CoordinatorActorName);
+                registry.Register<CoordinatorActor>(coordinator);
+            }));
+
+    /// <summary>A host running the coordinator node, logging through <paramref name="configureLogging"/>.</summary>
+    public static IHost BuildHost(ClusterNodeOptions node, TrainingRun run, Action<ILoggingBuilder> configureLogging)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.ClearProviders();
+        configureLogging(builder.Logging);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
+        builder.Services.AddTrainingCoordinator(node, run);
+        return builder.Build();
+    }
+
+    /// <summary>The address workers join: the coordinator's own cluster address once it is listening.</summary>
+    public static string SeedNodeOf(IHost coordinatorHost) =>
+        Cluster.Get(coordinatorHost.Services.GetRequiredService<Akka.Actor.ActorSystem>()).SelfAddress.ToString();
+}

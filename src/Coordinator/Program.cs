@@ -1,0 +1,95 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using ShardedBackprop.Hosting;
+using ShardedBackprop.Training;
+using ShardedBackprop.Worker;
+
+namespace ShardedBackprop.Coordinator;
+
+public static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        if (args.Contains("--help") || args.Contains("-h"))
+        {
+            Console.Write(CommandLine.Help("Usage: dotnet run --project src/Coordinator -- [options]", CoordinatorOptions.Section, CoordinatorOptions.Specs));
+            return ExitCodes.Success;
+        }
+
+        using var loggerFactory = LoggerFactory.Create(logging => logging.AddCompactConsole());
+        var log = loggerFactory.CreateLogger("ShardedBackprop.Coordinator");
+        CoordinatorOptions options;
+        TrainingRun run;
+        try
+        {
+            options = CoordinatorOptions.Load(args);
+            var setup = TrainingSetup.Create(options.ToTrainingOptions());
+            run = new TrainingRun(setup, options.EffectiveMinWorkers, options.MaxFrameSize, options.MetricsOut, log);
+            LogStart(log, options, setup);
+        }
+        catch (InputException e)
+        {
+            await Console.Error.WriteLineAsync($"error: {e.Message}");
+            return ExitCodes.BadInput;
+        }
+
+        var node = options.ToNodeOptions();
+        using var coordinator = CoordinatorHosting.BuildHost(node, run, logging => logging.AddCompactConsole());
+        var workers = new List<IHost>();
+        try
+        {
+            await coordinator.StartAsync();
+            var seed = CoordinatorHosting.SeedNodeOf(coordinator);
+            for (var i = 0; i < options.LocalWorkers; i++)
+            {
+                var worker = WorkerHosting.BuildHost(
+                    new ClusterNodeOptions { Host = node.Host, Port = 0, SeedNodes = [seed], MaxFrameSize = node.MaxFrameSize },
+                    logging => logging.AddCompactConsole(LogLevel.Warning));
+                workers.Add(worker);
+                await worker.StartAsync();
+            }
+
+            var result = await run.Completion.Task;
+            run.WriteModel(result, options.ModelOut);
+            return ExitCodes.Success;
+        }
+        catch (TrainingDivergedException)
+        {
+            return ExitCodes.Diverged;
+        }
+        finally
+        {
+            foreach (var worker in workers)
+            {
+                await worker.StopAsync();
+                worker.Dispose();
+            }
+
+            await coordinator.StopAsync();
+        }
+    }
+
+    private static void LogStart(ILogger log, CoordinatorOptions options, TrainingSetup setup)
+    {
+        var data = setup.RawData;
+        log.LogInformation(
+            "Data {Path}: {Rows} rows, features {Features}, target {Target}; {Batches} batches of {BatchSize} per epoch{Shuffle}",
+            Path.GetFullPath(data.Source),
+            data.Rows,
+            string.Join(",", data.FeatureNames),
+            data.TargetNames[0],
+            setup.Plan.BatchesPerEpoch,
+            setup.Plan.BatchSize,
+            setup.Plan.Shuffle ? ", shuffled" : "");
+        log.LogInformation(
+            "Network {Shape} ({Parameters} parameters), {Activation} hidden activation; {Epochs} epochs, learning rate {LearningRate}, seed {Seed}, standardization {Standardize}{Init}",
+            setup.Shape,
+            setup.Shape.ParameterCount,
+            options.Activation,
+            options.Epochs,
+            options.LearningRate,
+            options.Seed,
+            options.Standardize ? "on" : "off",
+            options.InitWeights is null ? "" : $", initial weights from {options.InitWeights}");
+    }
+}
