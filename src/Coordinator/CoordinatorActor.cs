@@ -21,7 +21,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     private readonly TrainingRun _run;
     private readonly ILogger _log;
     private readonly Cluster _cluster = Cluster.Get(Context.System);
-    private readonly Dictionary<Address, IActorRef> _workers = [];
+    private readonly Dictionary<IActorRef, Address> _workers = [];
     private readonly HashSet<Address> _upWorkers = [];
     private readonly Stopwatch _epochClock = new();
 
@@ -41,18 +41,19 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         });
         Receive<IdentifyWorker>(retry =>
         {
-            if (_upWorkers.Contains(retry.Address) && !_workers.ContainsKey(retry.Address))
+            if (_upWorkers.Contains(retry.Address) && !_workers.ContainsValue(retry.Address))
             {
                 Identify(retry.Address, retry.Attempt);
             }
         });
         Receive<ActorIdentity>(OnIdentity);
+        Receive<WorkerFound>(found => AddWorker(found.Worker.Path.Address, found.Worker));
         Receive<ClusterEvent.UnreachableMember>(e => WorkerLost(e.Member.Address, "unreachable"));
         Receive<ClusterEvent.MemberLeft>(e => WorkerLost(e.Member.Address, "leaving"));
         Receive<ClusterEvent.MemberExited>(e => WorkerLost(e.Member.Address, "leaving"));
         Receive<ClusterEvent.MemberRemoved>(e => WorkerLost(e.Member.Address, "removed"));
         Receive<ClusterEvent.IMemberEvent>(_ => { });
-        Receive<Terminated>(t => WorkerLost(t.ActorRef.Path.Address, "stopped"));
+        Receive<Terminated>(t => WorkerLost(t.ActorRef, t.ActorRef.Path.Address, "stopped"));
         Receive<GradientChunk>(chunk => Execute(() => _state.ChunkReceived(chunk)));
     }
 
@@ -69,14 +70,18 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     protected override void PostStop() => _cluster.Unsubscribe(Self);
 
     private void Identify(Address address, int attempt) =>
-        Context.ActorSelection(new RootActorPath(address) / "user" / ClusterHosting.WorkerActorName).Tell(new Identify(new IdentifyWorker(address, attempt)));
+        // The message id crosses the wire: a plain string, which every node can read.
+        Context.ActorSelection(new RootActorPath(address) / "user" / ClusterHosting.WorkerActorName)
+            .Tell(new Identify($"{attempt}|{address}"));
 
     private void OnIdentity(ActorIdentity identity)
     {
-        if (identity.MessageId is not IdentifyWorker request)
+        if (identity.MessageId is not string id || id.Split('|', 2) is not [var attemptText, var addressText])
         {
             return;
         }
+
+        var request = new IdentifyWorker(Address.Parse(addressText), int.Parse(attemptText, System.Globalization.CultureInfo.InvariantCulture));
 
         if (identity.Subject is null)
         {
@@ -93,15 +98,21 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             return;
         }
 
-        if (!_upWorkers.Contains(request.Address) || _workers.ContainsKey(request.Address))
+        if (_upWorkers.Contains(request.Address))
+        {
+            AddWorker(request.Address, identity.Subject);
+        }
+    }
+
+    private void AddWorker(Address address, IActorRef worker)
+    {
+        if (!_workers.TryAdd(worker, address))
         {
             return;
         }
 
-        var worker = identity.Subject;
-        _workers[request.Address] = worker;
         Context.Watch(worker);
-        _log.LogInformation("Worker joined: {Address} ({Count} worker(s))", request.Address, _workers.Count);
+        _log.LogInformation("Worker joined: {Address} ({Count} worker(s))", address, _workers.Count);
         var wasStarted = _state.Started;
         Execute(() => _state.WorkerJoined(worker));
         if (!wasStarted && _state.Started)
@@ -114,11 +125,15 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     private void WorkerLost(Address address, string why)
     {
         _upWorkers.Remove(address);
-        if (!_workers.Remove(address, out var worker))
+        foreach (var worker in _workers.Where(w => w.Value == address).Select(w => w.Key).ToList())
         {
-            return;
+            WorkerLost(worker, address, why);
         }
+    }
 
+    private void WorkerLost(IActorRef worker, Address address, string why)
+    {
+        _workers.Remove(worker);
         Context.Unwatch(worker);
         if (_state.IsFinished)
         {
@@ -143,7 +158,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         catch (TrainingDivergedException e)
         {
             _log.LogError("{Message}", e.Message);
-            foreach (var worker in _workers.Values)
+            foreach (var worker in _workers.Keys)
             {
                 worker.Tell(TrainingFinished.Instance);
             }
@@ -171,6 +186,12 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             }
         }
     }
+
+    /// <summary>
+    /// A worker actor to train with. Membership events lead here (a worker node is up, its actor
+    /// identified); tests send it directly with probes as workers.
+    /// </summary>
+    public sealed record WorkerFound(IActorRef Worker);
 
     /// <summary>Asks a worker node for its worker actor; <see cref="Attempt"/> counts retries.</summary>
     private sealed record IdentifyWorker(Address Address, int Attempt);

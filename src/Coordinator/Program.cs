@@ -44,7 +44,9 @@ public static class Program
             {
                 var worker = WorkerHosting.BuildHost(
                     new ClusterNodeOptions { Host = node.Host, Port = 0, SeedNodes = [seed], MaxFrameSize = node.MaxFrameSize },
-                    logging => logging.AddCompactConsole(LogLevel.Warning));
+                    // Local workers speak only of problems; their remoting's notes on the coordinator
+                    // shutting down first at the end are not.
+                    logging => logging.AddCompactConsole(LogLevel.Warning).AddFilter("Akka", LogLevel.None));
                 workers.Add(worker);
                 await worker.StartAsync();
             }
@@ -59,13 +61,13 @@ public static class Program
         }
         finally
         {
+            // The coordinator leaves first, so that it never sees its workers' connections drop.
+            await coordinator.StopAsync();
             foreach (var worker in workers)
             {
                 await worker.StopAsync();
                 worker.Dispose();
             }
-
-            await coordinator.StopAsync();
         }
     }
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using ShardedBackprop.Hosting;
 
 namespace ShardedBackprop.Worker;
@@ -28,12 +29,19 @@ public static class Program
             return ExitCodes.BadInput;
         }
 
+        var node = options.ToNodeOptions();
         IHost? host = null;
         host = WorkerHosting.BuildHost(
-            options.ToNodeOptions(),
+            node,
             logging => logging.AddCompactConsole(),
             onTrainingFinished: options.KeepAlive ? null : () => host!.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication());
-        await host.RunAsync();
+        await host.StartAsync();
+        host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ShardedBackprop.Worker")
+            .LogInformation("Worker listening on {Address}; joining {SeedNode}", SelfAddress(host), node.SeedNodes[0]);
+        await host.WaitForShutdownAsync();
         return ExitCodes.Success;
     }
+
+    private static string SelfAddress(IHost host) =>
+        Akka.Cluster.Cluster.Get(host.Services.GetRequiredService<Akka.Actor.ActorSystem>()).SelfAddress.ToString();
 }

@@ -23,13 +23,13 @@ public sealed class WorkerOptions
 
     public static readonly IReadOnlyList<OptionSpec> Specs =
     [
-        new("--seed-node", nameof(SeedNode), "Cluster address of the coordinator", ClusterHosting.SeedNodeAddress("127.0.0.1", 4053)),
-        new("--coordinator", nameof(Coordinator), "The coordinator as HOST:PORT (instead of --seed-node)"),
-        new("--host", nameof(Host), "Address to listen on", "127.0.0.1"),
-        new("--port", nameof(Port), "Port to listen on; 0 picks a free port", "0"),
-        new("--public-host", nameof(PublicHost), "Address the others reach this worker at, if not --host"),
+        new("--seed-node", nameof(SeedNode), "Cluster address of the coordinator", ClusterHosting.SeedNodeAddress("127.0.0.1", 4053), Value: "ADDRESS"),
+        new("--coordinator", nameof(Coordinator), "The coordinator as HOST:PORT (instead of --seed-node)", Value: "HOST:PORT"),
+        new("--host", nameof(Host), "Address to listen on", "127.0.0.1", Value: "HOST"),
+        new("--port", nameof(Port), "Port to listen on; 0 picks a free port", "0", Value: "PORT"),
+        new("--public-host", nameof(PublicHost), "Address the others reach this worker at, if not --host", Value: "HOST"),
         new("--keep-alive", nameof(KeepAlive), "Stay up when training ends, for the next run", "false", IsSwitch: true),
-        new("--max-frame-size", nameof(MaxFrameSize), "Largest message in bytes; the same on every node", ClusterNodeOptions.DefaultMaxFrameSize.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        new("--max-frame-size", nameof(MaxFrameSize), "Largest message in bytes; the same on every node", ClusterNodeOptions.DefaultMaxFrameSize.ToString(System.Globalization.CultureInfo.InvariantCulture), Value: "BYTES"),
     ];
 
     public static WorkerOptions Load(string[] args)

@@ -10,7 +10,8 @@ namespace ShardedBackprop.Hosting;
 /// <param name="Help">One line for --help.</param>
 /// <param name="Default">The default shown by --help.</param>
 /// <param name="IsSwitch">A flag that may stand without a value (meaning true).</param>
-public sealed record OptionSpec(string Flag, string Key, string Help, string Default = "", bool IsSwitch = false);
+/// <param name="Value">What the value is, for --help (PATH, N, X, ...).</param>
+public sealed record OptionSpec(string Flag, string Key, string Help, string Default = "", bool IsSwitch = false, string Value = "VALUE");
 
 /// <summary>
 /// Settings for a program from, in rising precedence, appsettings.json, environment variables
@@ -123,10 +124,10 @@ public static class CommandLine
     {
         var text = new StringBuilder();
         text.AppendLine(usage).AppendLine().AppendLine("Options:");
-        var width = specs.Max(s => s.Flag.Length + (s.IsSwitch ? 0 : 6)) + 2;
+        var width = specs.Max(s => s.Flag.Length + (s.IsSwitch ? 0 : s.Value.Length + 1)) + 2;
         foreach (var spec in specs)
         {
-            var left = spec.IsSwitch ? spec.Flag : $"{spec.Flag} VALUE";
+            var left = spec.IsSwitch ? spec.Flag : $"{spec.Flag} {spec.Value}";
             var defaults = spec.Default.Length > 0 ? $" (default: {spec.Default})" : "";
             text.Append("  ").Append(left.PadRight(width)).Append(spec.Help).AppendLine(defaults);
         }

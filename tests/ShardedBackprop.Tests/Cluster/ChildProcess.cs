@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using System.Threading.Channels;
+
+namespace ShardedBackprop.Tests.Cluster;
+
+/// <summary>A built program of this repository run as a real process, its output read line by line.</summary>
+internal sealed class ChildProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly Channel<string> _lines = Channel.CreateUnbounded<string>();
+    private readonly List<string> _seen = [];
+
+    private ChildProcess(Process process) => _process = process;
+
+    public IReadOnlyList<string> Output => _seen;
+
+    public int Id => _process.Id;
+
+    /// <summary>Starts src/{project}'s built program (the build this test assembly belongs to) with <paramref name="args"/>.</summary>
+    public static ChildProcess Start(string project, string workingDirectory, params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(ProgramPath(project));
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        var child = new ChildProcess(process);
+        process.OutputDataReceived += (_, e) => child.OnLine(e.Data);
+        process.ErrorDataReceived += (_, e) => child.OnLine(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return child;
+    }
+
+    private void OnLine(string? line)
+    {
+        if (line is not null)
+        {
+            _lines.Writer.TryWrite(line);
+        }
+    }
+
+    /// <summary>Waits for a line matching <paramref name="pattern"/>; fails with the output so far if the process ends or time runs out.</summary>
+    public async Task<Match> WaitForLineAsync(string pattern, TimeSpan? timeout = null)
+    {
+        using var cancel = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
+        try
+        {
+            while (true)
+            {
+                var line = await _lines.Reader.ReadAsync(cancel.Token);
+                _seen.Add(line);
+                var match = Regex.Match(line, pattern);
+                if (match.Success)
+                {
+                    return match;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"no line matching '{pattern}'; output:\n{string.Join("\n", _seen)}");
+        }
+    }
+
+    /// <summary>Waits for the process to end and returns its exit code, having read all its output.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan? timeout = null)
+    {
+        using var cancel = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(120));
+        try
+        {
+            await _process.WaitForExitAsync(cancel.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"process did not exit; output:\n{AllOutput()}");
+        }
+
+        return _process.ExitCode;
+    }
+
+    /// <summary>Everything the process wrote, once it has exited.</summary>
+    public string AllOutput()
+    {
+        while (_lines.Reader.TryRead(out var line))
+        {
+            _seen.Add(line);
+        }
+
+        return string.Join("\n", _seen);
+    }
+
+    public void Kill() => _process.Kill(entireProcessTree: true);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+
+    /// <summary>src/{project}/bin/{configuration}/{tfm}/ShardedBackprop.{project}.dll of the build these tests come from.</summary>
+    private static string ProgramPath(string project)
+    {
+        var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var framework = testBin.Name;
+        var configuration = testBin.Parent!.Name;
+        var root = testBin;
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "ShardedBackprop.sln")))
+        {
+            root = root.Parent;
+        }
+
+        var path = Path.Combine(root!.FullName, "src", project, "bin", configuration, framework, $"ShardedBackprop.{project}.dll");
+        return File.Exists(path) ? path : throw new FileNotFoundException($"build {project} first: {path} is missing");
+    }
+}

@@ -1,0 +1,92 @@
+using ShardedBackprop.Model;
+using ShardedBackprop.Training;
+
+namespace ShardedBackprop.Tests.Cluster;
+
+/// <summary>The built programs, run as real processes over loopback, compared with the reference trainer.</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class ProcessTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("sbp-process-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private static double[] ReferenceParameters(int epochs) =>
+        ReferenceTrainer.Train(TrainingSetup.Create(new TrainingOptions { Epochs = epochs })).Parameters;
+
+    [Fact]
+    public async Task Should_train_with_a_coordinator_and_two_worker_processes_to_the_reference_bits()
+    {
+        var model = Path.Combine(_directory, "model.json");
+        var metrics = Path.Combine(_directory, "metrics.csv");
+        await using var coordinator = ChildProcess.Start("Coordinator", _directory,
+            "--local-workers", "0", "--min-workers", "2", "--port", "0", "--epochs", "40", "--model-out", model, "--metrics-out", metrics);
+        var seed = (await coordinator.WaitForLineAsync(@"Waiting for 2 worker\(s\) to join (akka\.tcp://\S+)")).Groups[1].Value;
+        await using var first = ChildProcess.Start("Worker", _directory, "--seed-node", seed);
+        await using var second = ChildProcess.Start("Worker", _directory, "--seed-node", seed);
+
+        Assert.Equal(0, await coordinator.WaitForExitAsync());
+        Assert.Equal(0, await first.WaitForExitAsync());
+        Assert.Equal(0, await second.WaitForExitAsync());
+
+        Assert.Equal(ReferenceParameters(40), ModelFile.Read(model).Parameters);
+        var output = coordinator.AllOutput();
+        Assert.Matches(@"epoch 40/40  sse=\S+  mse=\S+  rmse\(Salary\)=\S+  steps=160  workers=2  \d+ ms", output);
+        Assert.Contains("Model written to " + model, output);
+        var rows = File.ReadAllLines(metrics);
+        Assert.Equal("epoch,sse,mse,rmse,steps,workers,seconds", rows[0]);
+        Assert.Equal(41, rows.Length);
+        Assert.StartsWith("40,", rows[^1]);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    public async Task Should_write_the_reference_bits_with_local_workers(int workers)
+    {
+        var model = Path.Combine(_directory, "model.json");
+        await using var coordinator = ChildProcess.Start("Coordinator", _directory,
+            "--local-workers", workers.ToString(System.Globalization.CultureInfo.InvariantCulture), "--port", "0", "--epochs", "25", "--model-out", model);
+
+        Assert.Equal(0, await coordinator.WaitForExitAsync());
+
+        Assert.Equal(ReferenceParameters(25), ModelFile.Read(model).Parameters);
+    }
+
+    [Theory]
+    [InlineData("--epochs", "zero", "--epochs: 'zero' is not an integer")]
+    [InlineData("--activation", "softmax", "--activation: 'softmax' is not one of linear, relu, tanh, sigmoid")]
+    [InlineData("--bogus", "1", "--bogus: unknown option (see --help)")]
+    [InlineData("--target", "Pay", "no target column named 'Pay'")]
+    public async Task Should_reject_bad_options_with_one_line_and_exit_code_2(string flag, string value, string message)
+    {
+        await using var coordinator = ChildProcess.Start("Coordinator", _directory, flag, value, "--port", "0");
+
+        Assert.Equal(2, await coordinator.WaitForExitAsync());
+
+        var output = coordinator.AllOutput().Trim();
+        Assert.Single(output.Split('\n'));
+        Assert.StartsWith("error: ", output);
+        Assert.Contains(message, output);
+        Assert.False(File.Exists(Path.Combine(_directory, "model.json")));
+    }
+
+    [Fact]
+    public async Task Should_list_every_option_with_its_default_in_help()
+    {
+        await using var coordinator = ChildProcess.Start("Coordinator", _directory, "--help");
+
+        Assert.Equal(0, await coordinator.WaitForExitAsync());
+
+        var help = coordinator.AllOutput();
+        foreach (var spec in ShardedBackprop.Coordinator.CoordinatorOptions.Specs)
+        {
+            Assert.Contains(spec.Flag, help);
+        }
+
+        Assert.Contains("--learning-rate X", help);
+        Assert.Contains("(default: 0.01)", help);
+    }
+}
