@@ -18,7 +18,11 @@ internal sealed class ChildProcess : IAsyncDisposable
     public int Id => _process.Id;
 
     /// <summary>Starts src/{project}'s built program (the build this test assembly belongs to) with <paramref name="args"/>.</summary>
-    public static ChildProcess Start(string project, string workingDirectory, params string[] args)
+    public static ChildProcess Start(string project, string workingDirectory, params string[] args) =>
+        Start(project, workingDirectory, new Dictionary<string, string>(), args);
+
+    /// <summary>As <see cref="Start(string, string, string[])"/>, with extra environment variables.</summary>
+    public static ChildProcess Start(string project, string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -27,6 +31,11 @@ internal sealed class ChildProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
+        }
+
         info.ArgumentList.Add(ProgramPath(project));
         foreach (var arg in args)
         {

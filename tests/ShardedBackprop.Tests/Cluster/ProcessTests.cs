@@ -74,6 +74,49 @@ public sealed class ProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task Should_take_options_from_environment_variables_below_the_command_line()
+    {
+        var model = Path.Combine(_directory, "model.json");
+        var environment = new Dictionary<string, string>
+        {
+            ["SHARDEDBACKPROP_Coordinator__Epochs"] = "3",
+            ["SHARDEDBACKPROP_Coordinator__LocalWorkers"] = "1",
+            ["SHARDEDBACKPROP_Coordinator__LearningRate"] = "0.5",
+        };
+        await using var coordinator = ChildProcess.Start("Coordinator", _directory, environment, "--port", "0", "--learning-rate", "0.01", "--model-out", model);
+
+        Assert.Equal(0, await coordinator.WaitForExitAsync());
+
+        var output = coordinator.AllOutput();
+        Assert.Contains("epoch 3/3", output);
+        Assert.Contains("learning rate 0.01", output);
+        Assert.Equal(ReferenceParameters(3), ModelFile.Read(model).Parameters);
+    }
+
+    [Fact]
+    public async Task Should_let_a_worker_started_first_keep_trying_until_the_coordinator_is_there()
+    {
+        var port = FreePort();
+        var model = Path.Combine(_directory, "model.json");
+        await using var worker = ChildProcess.Start("Worker", _directory, "--coordinator", $"127.0.0.1:{port}");
+        await worker.WaitForLineAsync("Worker listening on");
+
+        await using var coordinator = ChildProcess.Start("Coordinator", _directory,
+            "--local-workers", "0", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--epochs", "5", "--model-out", model);
+
+        Assert.Equal(0, await coordinator.WaitForExitAsync());
+        Assert.Equal(0, await worker.WaitForExitAsync());
+        Assert.Equal(ReferenceParameters(5), ModelFile.Read(model).Parameters);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    [Fact]
     public async Task Should_list_every_option_with_its_default_in_help()
     {
         await using var coordinator = ChildProcess.Start("Coordinator", _directory, "--help");
