@@ -30,15 +30,8 @@ public static class CoordinatorHosting
             }));
 
     /// <summary>A host running the coordinator node, logging through <paramref name="configureLogging"/>.</summary>
-    public static IHost BuildHost(ClusterNodeOptions node, TrainingRun run, Action<ILoggingBuilder> configureLogging)
-    {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Logging.ClearProviders();
-        configureLogging(builder.Logging);
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
-        builder.Services.AddTrainingCoordinator(node, run);
-        return builder.Build();
-    }
+    public static IHost BuildHost(ClusterNodeOptions node, TrainingRun run, Action<ILoggingBuilder> configureLogging) =>
+        NodeHost.Build(configureLogging, services => services.AddTrainingCoordinator(node, run));
 
     /// <summary>The address workers join: the coordinator's own cluster address once it is listening.</summary>
     public static string SeedNodeOf(IHost coordinatorHost) =>

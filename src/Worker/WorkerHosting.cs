@@ -22,13 +22,6 @@ public static class WorkerHosting
             }));
 
     /// <summary>A host running one worker node, logging through <paramref name="configureLogging"/>.</summary>
-    public static IHost BuildHost(ClusterNodeOptions node, Action<ILoggingBuilder> configureLogging, Action? onTrainingFinished = null)
-    {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Logging.ClearProviders();
-        configureLogging(builder.Logging);
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
-        builder.Services.AddTrainingWorker(node, onTrainingFinished ?? (() => { }));
-        return builder.Build();
-    }
+    public static IHost BuildHost(ClusterNodeOptions node, Action<ILoggingBuilder> configureLogging, Action? onTrainingFinished = null) =>
+        NodeHost.Build(configureLogging, services => services.AddTrainingWorker(node, onTrainingFinished ?? (() => { })));
 }
