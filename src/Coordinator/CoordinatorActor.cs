@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Akka.Actor;
 using Akka.Cluster;
+using Akka.Persistence;
 using Microsoft.Extensions.Logging;
 using ShardedBackprop.Hosting;
 using ShardedBackprop.Protocol;
@@ -9,36 +10,123 @@ using ShardedBackprop.Training;
 namespace ShardedBackprop.Coordinator;
 
 /// <summary>
-/// Owns the parameters and drives training. It finds workers through cluster membership, routes
-/// every event into <see cref="TrainingState{TWorker}"/> and carries out the commands it returns.
+/// Owns the parameters and drives training. It restores the last checkpoint, finds workers through
+/// cluster membership, routes every event into <see cref="TrainingState{TWorker}"/>, carries out the
+/// commands it returns, and saves checkpoints to the snapshot store.
 /// </summary>
-public sealed class CoordinatorActor : ReceiveActor, IWithTimers
+public sealed class CoordinatorActor : ReceiveActor, IWithTimers, IWithUnboundedStash
 {
+    public const string PersistenceId = "sharded-backprop-coordinator";
     private const int MaxIdentifyAttempts = 50;
+    private const string StepTimerKey = "step-timeout";
     private static readonly TimeSpan IdentifyRetry = TimeSpan.FromMilliseconds(200);
 
-    private readonly TrainingState<IActorRef> _state;
     private readonly TrainingRun _run;
     private readonly ILogger _log;
+    private readonly IActorRef? _snapshotStore;
     private readonly Cluster _cluster = Cluster.Get(Context.System);
     private readonly Dictionary<IActorRef, Address> _workers = [];
     private readonly HashSet<Address> _upWorkers = [];
     private readonly Stopwatch _epochClock = new();
+    private TrainingState<IActorRef> _state = null!;
+    private long _timedStep;
+    private long _savingSteps = -1;
+    private Action? _afterSave;
 
     public CoordinatorActor(TrainingRun run, ILogger log)
     {
         _run = run;
         _log = log;
-        _state = new TrainingState<IActorRef>(run.Setup, run.MinWorkers, run.MaxChunkWords);
+        _snapshotStore = run.StateDirectory is null ? null : Persistence.Instance.Apply(Context.System).SnapshotStoreFor(null);
+        Become(Loading);
+    }
 
-        Receive<ClusterEvent.MemberUp>(up =>
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public IStash Stash { get; set; } = null!;
+
+    public static Props Props(TrainingRun run, ILogger log) => Akka.Actor.Props.Create(() => new CoordinatorActor(run, log));
+
+    /// <summary>
+    /// A worker actor to train with. Membership events lead here (a worker node is up, its actor
+    /// identified); tests send it directly with probes as workers.
+    /// </summary>
+    public sealed record WorkerFound(IActorRef Worker);
+
+    /// <summary>Stop after the current step, with a checkpoint (Ctrl+C, SIGTERM).</summary>
+    public sealed record StopTraining
+    {
+        public static readonly StopTraining Instance = new();
+    }
+
+    /// <summary>The current step has waited longer than the step timeout.</summary>
+    private sealed record StepTimedOut(long Step);
+
+    /// <summary>Asks a worker node for its worker actor; <see cref="Attempt"/> counts retries.</summary>
+    private sealed record IdentifyWorker(Address Address, int Attempt);
+
+    protected override void PreStart()
+    {
+        if (_snapshotStore is null)
         {
-            if (up.Member.HasRole(ClusterHosting.WorkerRole))
-            {
-                _upWorkers.Add(up.Member.Address);
-                Identify(up.Member.Address, 1);
-            }
+            Start(null);
+            return;
+        }
+
+        _snapshotStore.Tell(new LoadSnapshot(PersistenceId, SnapshotSelectionCriteria.Latest, long.MaxValue));
+    }
+
+    protected override void PostStop() => _cluster.Unsubscribe(Self);
+
+    private void Loading()
+    {
+        Receive<LoadSnapshotResult>(result => Start(result.Snapshot?.Snapshot as TrainingCheckpoint));
+        Receive<LoadSnapshotFailed>(failed =>
+        {
+            _run.Fail(new InputException($"--state-dir: {_run.StateDirectory}: cannot read the checkpoint: {failed.Cause.Message}; use --restart to start over"));
+            Context.Stop(Self);
         });
+        ReceiveAny(_ => Stash.Stash());
+    }
+
+    private void Start(TrainingCheckpoint? checkpoint)
+    {
+        TrainingProgress? progress = null;
+        if (checkpoint is not null)
+        {
+            var differences = RunIdentity.Differences(checkpoint.Identity, _run.Identity);
+            if (differences.Count > 0)
+            {
+                _run.Fail(new InputException(
+                    $"--state-dir: {_run.StateDirectory} holds the checkpoint of another run (differs in {string.Join(", ", differences)}); use --restart to start over, or another --state-dir"));
+                Context.Stop(Self);
+                return;
+            }
+
+            progress = TrainingProgress.Restore(_run.Setup, checkpoint);
+            _run.Restore(checkpoint.Reports);
+            if (progress.IsFinished)
+            {
+                _log.LogInformation("The checkpoint in {StateDir} is of a finished run: nothing to train (--restart trains again)", _run.StateDirectory);
+                _run.Complete(progress.ToResult());
+                Context.Stop(Self);
+                return;
+            }
+
+            _log.LogInformation("Resuming from the checkpoint after step {Steps} (epoch {Epoch}, batch {Batch})", checkpoint.CompletedSteps, checkpoint.Epoch, checkpoint.Batch + 1);
+        }
+
+        _state = new TrainingState<IActorRef>(_run.Setup, _run.MinWorkers, _run.MaxChunkWords, _run.CheckpointEvery, progress);
+        Become(Training);
+        Stash.UnstashAll();
+        _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
+        _log.LogInformation("Waiting for {MinWorkers} worker(s) to join {Address}", _run.MinWorkers, _cluster.SelfAddress);
+    }
+
+    private void Training()
+    {
+        Receive<ClusterEvent.MemberUp>(up => WorkerUp(up.Member));
+        Receive<ClusterEvent.ReachableMember>(back => WorkerUp(back.Member));
         Receive<IdentifyWorker>(retry =>
         {
             if (_upWorkers.Contains(retry.Address) && !_workers.ContainsValue(retry.Address))
@@ -55,19 +143,34 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         Receive<ClusterEvent.IMemberEvent>(_ => { });
         Receive<Terminated>(t => WorkerLost(t.ActorRef, t.ActorRef.Path.Address, "stopped"));
         Receive<GradientChunk>(chunk => Execute(() => _state.ChunkReceived(chunk)));
+        Receive<StepTimedOut>(timeout =>
+        {
+            if (timeout.Step == _state.Progress.Step && _state.OutstandingShards > 0 && _workers.Count > 0)
+            {
+                _log.LogWarning("Step {Step} waited {Timeout} s: sending its {Shards} unfinished shard(s) again", timeout.Step, _run.StepTimeout.TotalSeconds, _state.OutstandingShards);
+                Execute(_state.ResendOutstanding);
+                Timers.StartSingleTimer(StepTimerKey, timeout, _run.StepTimeout);
+            }
+        });
+        Receive<StopTraining>(_ =>
+        {
+            _log.LogInformation("Stopping after the current step");
+            Execute(_state.RequestStop);
+        });
+        Receive<SaveSnapshotSuccess>(saved => Saved(saved.Metadata.SequenceNr, null));
+        Receive<SaveSnapshotFailure>(failed => Saved(failed.Metadata.SequenceNr, failed.Cause));
+        Receive<DeleteSnapshotsSuccess>(_ => { });
+        Receive<DeleteSnapshotsFailure>(failed => _log.LogWarning("Could not delete old checkpoints: {Reason}", failed.Cause.Message));
     }
 
-    public ITimerScheduler Timers { get; set; } = null!;
-
-    public static Props Props(TrainingRun run, ILogger log) => Akka.Actor.Props.Create(() => new CoordinatorActor(run, log));
-
-    protected override void PreStart()
+    private void WorkerUp(Member member)
     {
-        _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.UnreachableMember));
-        _log.LogInformation("Waiting for {MinWorkers} worker(s) to join {Address}", _run.MinWorkers, _cluster.SelfAddress);
+        if (member.HasRole(ClusterHosting.WorkerRole) && member.Status == MemberStatus.Up)
+        {
+            _upWorkers.Add(member.Address);
+            Identify(member.Address, 1);
+        }
     }
-
-    protected override void PostStop() => _cluster.Unsubscribe(Self);
 
     private void Identify(Address address, int attempt) =>
         // The message id crosses the wire: a plain string, which every node can read.
@@ -82,7 +185,6 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         }
 
         var request = new IdentifyWorker(Address.Parse(addressText), int.Parse(attemptText, System.Globalization.CultureInfo.InvariantCulture));
-
         if (identity.Subject is null)
         {
             // The node is up but its worker actor is not started yet: ask again shortly.
@@ -106,7 +208,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
 
     private void AddWorker(Address address, IActorRef worker)
     {
-        if (!_workers.TryAdd(worker, address))
+        if (_state.StopRequested || !_workers.TryAdd(worker, address))
         {
             return;
         }
@@ -133,9 +235,13 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
 
     private void WorkerLost(IActorRef worker, Address address, string why)
     {
-        _workers.Remove(worker);
+        if (!_workers.Remove(worker))
+        {
+            return;
+        }
+
         Context.Unwatch(worker);
-        if (_state.IsFinished)
+        if (_state.IsFinished || _state.StopRequested && _state.OutstandingShards == 0)
         {
             return; // workers leave because training is over
         }
@@ -157,13 +263,10 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         }
         catch (TrainingDivergedException e)
         {
+            // The last checkpoint and any earlier model file stay as they were.
             _log.LogError("{Message}", e.Message);
-            foreach (var worker in _workers.Keys)
-            {
-                worker.Tell(TrainingFinished.Instance);
-            }
-
-            _run.Completion.TrySetException(e);
+            TellWorkers(TrainingFinished.Instance);
+            _run.Fail(e);
             Context.Stop(Self);
             return;
         }
@@ -180,19 +283,80 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
                     _epochClock.Restart();
                     _run.ReportEpoch(epoch.Summary, _workers.Count, elapsed);
                     break;
+                case CoordinatorCommand<IActorRef>.Checkpoint:
+                    SaveCheckpoint();
+                    break;
                 case CoordinatorCommand<IActorRef>.Finished finished:
-                    _run.Completion.TrySetResult(finished.Result);
+                    AfterSave(() => _run.Complete(finished.Result));
+                    break;
+                case CoordinatorCommand<IActorRef>.Stopped stopped:
+                    AfterSave(() =>
+                    {
+                        TellWorkers(CoordinatorStopping.Instance);
+                        _run.Fail(new TrainingStoppedException(stopped.CompletedSteps));
+                    });
                     break;
             }
         }
+
+        if (!_state.IsFinished && !_state.StopRequested && _state.Progress.Step != _timedStep)
+        {
+            _timedStep = _state.Progress.Step;
+            Timers.StartSingleTimer(StepTimerKey, new StepTimedOut(_timedStep), _run.StepTimeout);
+        }
     }
 
-    /// <summary>
-    /// A worker actor to train with. Membership events lead here (a worker node is up, its actor
-    /// identified); tests send it directly with probes as workers.
-    /// </summary>
-    public sealed record WorkerFound(IActorRef Worker);
+    private void TellWorkers(object message)
+    {
+        foreach (var worker in _workers.Keys)
+        {
+            worker.Tell(message, Self);
+        }
+    }
 
-    /// <summary>Asks a worker node for its worker actor; <see cref="Attempt"/> counts retries.</summary>
-    private sealed record IdentifyWorker(Address Address, int Attempt);
+    private void SaveCheckpoint()
+    {
+        if (_snapshotStore is null)
+        {
+            return;
+        }
+
+        var checkpoint = _state.Progress.ToCheckpoint(_run.Identity, _run.Reports);
+        _savingSteps = checkpoint.CompletedSteps;
+        _snapshotStore.Tell(new SaveSnapshot(new SnapshotMetadata(PersistenceId, checkpoint.CompletedSteps, DateTime.UtcNow), checkpoint), Self);
+    }
+
+    /// <summary>Runs <paramref name="action"/> once the checkpoint being saved is on disk (at once when none is).</summary>
+    private void AfterSave(Action action)
+    {
+        if (_savingSteps < 0)
+        {
+            action();
+        }
+        else
+        {
+            _afterSave = action;
+        }
+    }
+
+    private void Saved(long steps, Exception? failure)
+    {
+        if (failure is not null)
+        {
+            _log.LogError("Could not save the checkpoint after step {Steps}: {Reason}", steps, failure.Message);
+        }
+        else
+        {
+            // Keep only the newest checkpoint.
+            _snapshotStore!.Tell(new DeleteSnapshots(PersistenceId, new SnapshotSelectionCriteria(steps - 1)), Self);
+        }
+
+        if (steps == _savingSteps)
+        {
+            _savingSteps = -1;
+            var next = _afterSave;
+            _afterSave = null;
+            next?.Invoke();
+        }
+    }
 }

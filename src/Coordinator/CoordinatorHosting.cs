@@ -17,6 +17,7 @@ public static class CoordinatorHosting
     public static IServiceCollection AddTrainingCoordinator(this IServiceCollection services, ClusterNodeOptions node, TrainingRun run) =>
         services.AddAkka(ClusterHosting.SystemName, (builder, provider) => builder
             .WithTrainingCluster(node, ClusterHosting.CoordinatorRole)
+            .AddHocon(PersistenceConfig(run.StateDirectory), HoconAddMode.Prepend)
             .AddStartup((system, _) =>
             {
                 var cluster = Cluster.Get(system);
@@ -28,6 +29,32 @@ public static class CoordinatorHosting
                 var coordinator = system.ActorOf(CoordinatorActor.Props(run, log), ClusterHosting.CoordinatorActorName);
                 registry.Register<CoordinatorActor>(coordinator);
             }));
+
+    /// <summary>
+    /// Checkpoints are snapshots in Akka.Persistence's local snapshot store (files under the state
+    /// directory, each written to a temporary file and renamed); the coordinator persists no events.
+    /// </summary>
+    private static string PersistenceConfig(string? stateDirectory)
+    {
+        var directory = Path.GetFullPath(stateDirectory ?? ".").Replace("\\", "/", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
+        return $$"""
+            akka.persistence {
+              journal.plugin = "akka.persistence.journal.inmem"
+              snapshot-store.plugin = "akka.persistence.snapshot-store.local"
+              snapshot-store.local.dir = "{{directory}}"
+            }
+            """;
+    }
+
+    /// <summary>Deletes the coordinator's checkpoints in <paramref name="stateDirectory"/> (for --restart).</summary>
+    public static int DeleteCheckpoints(string stateDirectory) =>
+        !Directory.Exists(stateDirectory)
+            ? 0
+            : Directory.EnumerateFiles(stateDirectory, $"snapshot-{CoordinatorActor.PersistenceId}-*").Select(f =>
+            {
+                File.Delete(f);
+                return f;
+            }).Count();
 
     /// <summary>A host running the coordinator node, logging through <paramref name="configureLogging"/>.</summary>
     public static IHost BuildHost(ClusterNodeOptions node, TrainingRun run, Action<ILoggingBuilder> configureLogging) =>

@@ -53,6 +53,14 @@ public sealed class CoordinatorOptions
 
     public long MaxFrameSize { get; set; } = ClusterNodeOptions.DefaultMaxFrameSize;
 
+    public string StateDir { get; set; } = "state";
+
+    public int CheckpointEvery { get; set; } = 100;
+
+    public double StepTimeout { get; set; } = 10;
+
+    public bool Restart { get; set; }
+
     public static readonly IReadOnlyList<OptionSpec> Specs =
     [
         new("--data", nameof(Data), "Training data, CSV with a header row", "the bundled data/salary.csv", Value: "PATH"),
@@ -76,6 +84,10 @@ public sealed class CoordinatorOptions
         new("--port", nameof(Port), "Port to listen on; workers join here", DefaultPort.ToString(CultureInfo.InvariantCulture), Value: "PORT"),
         new("--public-host", nameof(PublicHost), "Address workers reach the coordinator at, if not --host", Value: "HOST"),
         new("--max-frame-size", nameof(MaxFrameSize), "Largest message in bytes; the same on every node", ClusterNodeOptions.DefaultMaxFrameSize.ToString(CultureInfo.InvariantCulture), Value: "BYTES"),
+        new("--state-dir", nameof(StateDir), "Where checkpoints are kept; a run resumes from its last one", "state", Value: "PATH"),
+        new("--checkpoint-every", nameof(CheckpointEvery), "Steps between checkpoints (also one at each epoch's end)", "100", Value: "N"),
+        new("--step-timeout", nameof(StepTimeout), "Seconds a step waits for a shard before sending it to another worker", "10", Value: "SECONDS"),
+        new("--restart", nameof(Restart), "Delete the checkpoints in --state-dir and start over", "false", IsSwitch: true),
     ];
 
     public static CoordinatorOptions Load(string[] args)
@@ -107,6 +119,21 @@ public sealed class CoordinatorOptions
         if (MaxFrameSize is < 32_000 or > int.MaxValue / 2)
         {
             throw new InputException($"--max-frame-size: {MaxFrameSize} is outside 32000..{int.MaxValue / 2}");
+        }
+
+        if (CheckpointEvery < 1)
+        {
+            throw new InputException($"--checkpoint-every: must be at least 1, got {CheckpointEvery}");
+        }
+
+        if (StepTimeout is < 0.01 or > 86_400)
+        {
+            throw new InputException($"--step-timeout: {StepTimeout} is outside 0.01..86400 seconds");
+        }
+
+        if (string.IsNullOrWhiteSpace(StateDir))
+        {
+            throw new InputException("--state-dir: must name a directory");
         }
 
         if (string.IsNullOrWhiteSpace(ModelOut))
@@ -150,6 +177,16 @@ public sealed class CoordinatorOptions
             InitWeightsPath = InitWeights,
         };
     }
+
+    public RunSettings ToRunSettings() => new()
+    {
+        MinWorkers = EffectiveMinWorkers,
+        MaxFrameSize = MaxFrameSize,
+        MetricsOut = MetricsOut,
+        StateDirectory = StateDir,
+        CheckpointEvery = CheckpointEvery,
+        StepTimeout = TimeSpan.FromSeconds(StepTimeout),
+    };
 
     public ClusterNodeOptions ToNodeOptions() =>
         new() { Host = Host, Port = Port, PublicHost = PublicHost, MaxFrameSize = MaxFrameSize };

@@ -1,3 +1,6 @@
+using Akka.Actor;
+using Akka.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using ShardedBackprop.Hosting;
@@ -24,8 +27,12 @@ public static class Program
         {
             options = CoordinatorOptions.Load(args);
             var setup = TrainingSetup.Create(options.ToTrainingOptions());
-            run = new TrainingRun(setup, options.EffectiveMinWorkers, options.MaxFrameSize, options.MetricsOut, log);
+            run = new TrainingRun(setup, options.ToRunSettings(), log);
             LogStart(log, options, setup);
+            if (options.Restart && CoordinatorHosting.DeleteCheckpoints(options.StateDir) is > 0 and var deleted)
+            {
+                log.LogInformation("Deleted {Count} checkpoint(s) in {StateDir}: starting over", deleted, options.StateDir);
+            }
         }
         catch (InputException e)
         {
@@ -36,6 +43,11 @@ public static class Program
         var node = options.ToNodeOptions();
         using var coordinator = CoordinatorHosting.BuildHost(node, run, logging => logging.AddCompactConsole());
         var workers = new List<IHost>();
+        using var signals = StopSignals.Register(() =>
+        {
+            log.LogInformation("Stop requested: finishing the current step and saving a checkpoint");
+            coordinator.Services.GetRequiredService<IRequiredActor<CoordinatorActor>>().ActorRef.Tell(CoordinatorActor.StopTraining.Instance);
+        });
         try
         {
             await coordinator.StartAsync();
@@ -51,13 +63,23 @@ public static class Program
                 await worker.StartAsync();
             }
 
-            var result = await run.Completion.Task;
+            var result = await run.Completion;
             run.WriteModel(result, options.ModelOut);
             return ExitCodes.Success;
         }
+        catch (InputException e)
+        {
+            await Console.Error.WriteLineAsync($"error: {e.Message}");
+            return ExitCodes.BadInput;
+        }
         catch (TrainingDivergedException)
         {
-            return ExitCodes.Diverged;
+            return ExitCodes.Diverged; // the coordinator has logged why
+        }
+        catch (TrainingStoppedException e)
+        {
+            log.LogInformation("{Message}", e.Message);
+            return ExitCodes.Stopped;
         }
         finally
         {
@@ -93,5 +115,10 @@ public static class Program
             options.Seed,
             options.Standardize ? "on" : "off",
             options.InitWeights is null ? "" : $", initial weights from {options.InitWeights}");
+        log.LogInformation(
+            "Checkpoints in {StateDir} every {Every} steps and at each epoch's end; step timeout {Timeout} s",
+            Path.GetFullPath(options.StateDir),
+            options.CheckpointEvery,
+            options.StepTimeout);
     }
 }

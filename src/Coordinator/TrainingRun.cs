@@ -6,32 +6,84 @@ using ShardedBackprop.Training;
 
 namespace ShardedBackprop.Coordinator;
 
+/// <summary>How a coordinator runs, beyond what it trains.</summary>
+public sealed record RunSettings
+{
+    public int MinWorkers { get; init; } = 1;
+
+    public long MaxFrameSize { get; init; } = Hosting.ClusterNodeOptions.DefaultMaxFrameSize;
+
+    public string? MetricsOut { get; init; }
+
+    /// <summary>Where checkpoints go; null for none.</summary>
+    public string? StateDirectory { get; init; }
+
+    public int CheckpointEvery { get; init; } = 100;
+
+    /// <summary>How long a step may wait for its shards before they are sent again.</summary>
+    public TimeSpan StepTimeout { get; init; } = TimeSpan.FromSeconds(10);
+}
+
+/// <summary>Training stopped on request (Ctrl+C or SIGTERM) after a checkpoint; running the same command again resumes it.</summary>
+public sealed class TrainingStoppedException(long completedSteps)
+    : Exception($"training stopped after step {completedSteps}; run the same command again to resume")
+{
+    public long CompletedSteps { get; } = completedSteps;
+}
+
 /// <summary>One distributed training run as the hosting sees it: what to train, how to report, and how it ends.</summary>
 public sealed class TrainingRun
 {
     private readonly ILogger _log;
-    private readonly List<string> _metricsRows = [];
+    private readonly RunSettings _settings;
+    private readonly List<EpochReport> _reports = [];
+    private readonly TaskCompletionSource<TrainingResult> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public TrainingRun(TrainingSetup setup, int minWorkers, long maxFrameSize, string? metricsOut, ILogger log)
+    public TrainingRun(TrainingSetup setup, RunSettings settings, ILogger log)
     {
         Setup = setup;
-        MinWorkers = minWorkers;
-        MetricsOut = metricsOut;
+        _settings = settings;
         _log = log;
-        MaxChunkWords = CheckFrameSize(setup, maxFrameSize);
+        MaxChunkWords = CheckFrameSize(setup, settings.MaxFrameSize);
+        Identity = RunIdentity.Of(setup);
     }
 
     public TrainingSetup Setup { get; }
 
-    public int MinWorkers { get; }
+    /// <summary>What identifies this run in a checkpoint.</summary>
+    public IReadOnlyDictionary<string, string> Identity { get; }
+
+    public int MinWorkers => _settings.MinWorkers;
+
+    public string? StateDirectory => _settings.StateDirectory;
+
+    public int CheckpointEvery => _settings.CheckpointEvery;
+
+    public TimeSpan StepTimeout => _settings.StepTimeout;
 
     /// <summary>Most words of packed sums a worker puts in one reply.</summary>
     public int MaxChunkWords { get; }
 
-    public string? MetricsOut { get; }
+    /// <summary>The epochs reported so far, restored ones included.</summary>
+    public IReadOnlyList<EpochReport> Reports => _reports;
 
-    /// <summary>Completes with the result, or with <see cref="TrainingDivergedException"/>.</summary>
-    public TaskCompletionSource<TrainingResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>
+    /// Completes with the result, or fails with <see cref="TrainingDivergedException"/>,
+    /// <see cref="TrainingStoppedException"/> or <see cref="InputException"/> (a checkpoint that does not fit).
+    /// </summary>
+    public Task<TrainingResult> Completion => _completion.Task;
+
+    public void Complete(TrainingResult result) => _completion.TrySetResult(result);
+
+    public void Fail(Exception reason) => _completion.TrySetException(reason);
+
+    /// <summary>Takes back the epochs a checkpoint reported, and rewrites the metrics file with them.</summary>
+    public void Restore(IEnumerable<EpochReport> reports)
+    {
+        _reports.Clear();
+        _reports.AddRange(reports);
+        WriteMetrics();
+    }
 
     /// <summary>Room for a message's envelope and serializer headers, on top of its arrays.</summary>
     private const long FrameOverhead = 64 * 1024;
@@ -58,6 +110,7 @@ public sealed class TrainingRun
     /// <summary>Logs the epoch line and appends a metrics row (the CSV is rewritten whole, atomically).</summary>
     public void ReportEpoch(EpochSummary epoch, int workers, TimeSpan elapsed)
     {
+        _reports.Add(new EpochReport(epoch, workers, elapsed.TotalSeconds));
         var target = Setup.RawData.TargetNames[0];
         _log.LogInformation(
             "epoch {Epoch}/{Epochs}  sse={Sse}  mse={Mse}  rmse({Target})={Rmse}  steps={Steps}  workers={Workers}  {Milliseconds} ms",
@@ -71,21 +124,24 @@ public sealed class TrainingRun
             workers,
             (long)elapsed.TotalMilliseconds);
 
-        if (MetricsOut is null)
+        WriteMetrics();
+    }
+
+    private void WriteMetrics()
+    {
+        if (_settings.MetricsOut is null)
         {
             return;
         }
 
-        _metricsRows.Add(string.Create(
-            CultureInfo.InvariantCulture,
-            $"{epoch.Epoch},{epoch.Sse:R},{epoch.Mse:R},{epoch.Rmse:R},{epoch.Steps},{workers},{elapsed.TotalSeconds:0.######}"));
         var text = new StringBuilder("epoch,sse,mse,rmse,steps,workers,seconds\n");
-        foreach (var row in _metricsRows)
+        foreach (var r in _reports)
         {
-            text.Append(row).Append('\n');
+            var e = r.Summary;
+            text.Append(CultureInfo.InvariantCulture, $"{e.Epoch},{e.Sse:R},{e.Mse:R},{e.Rmse:R},{e.Steps},{r.Workers},{r.Seconds:0.######}\n");
         }
 
-        AtomicFile.WriteAllText(MetricsOut, text.ToString());
+        AtomicFile.WriteAllText(_settings.MetricsOut, text.ToString());
     }
 
     /// <summary>Writes the trained model atomically and says where.</summary>

@@ -15,7 +15,7 @@ public static class Program
                 "Usage: dotnet run --project src/Worker -- [--seed-node akka.tcp://ShardedBackprop@HOST:PORT | --coordinator HOST:PORT] [options]",
                 WorkerOptions.Section,
                 WorkerOptions.Specs));
-            return 0;
+            return ExitCodes.Success;
         }
 
         WorkerOptions options;
@@ -30,16 +30,37 @@ public static class Program
         }
 
         var node = options.ToNodeOptions();
-        IHost? host = null;
-        host = WorkerHosting.BuildHost(
-            node,
-            logging => logging.AddCompactConsole(),
-            onTrainingFinished: options.KeepAlive ? null : () => host!.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication());
-        await host.StartAsync();
-        host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ShardedBackprop.Worker")
-            .LogInformation("Worker listening on {Address}; joining {SeedNode}", SelfAddress(host), node.SeedNodes[0]);
-        await host.WaitForShutdownAsync();
-        return ExitCodes.Success;
+        var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var signals = StopSignals.Register(() => stop.TrySetResult());
+
+        // One node per coordinator: when the coordinator goes away (crash, restart, stop), this
+        // node leaves and a new one waits to join whichever coordinator comes next.
+        while (true)
+        {
+            var ended = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+            using var host = WorkerHosting.BuildHost(node, logging => logging.AddCompactConsole(), new WorkerEvents(
+                OnTrainingFinished: () =>
+                {
+                    if (!options.KeepAlive)
+                    {
+                        ended.TrySetResult("finished");
+                    }
+                },
+                OnCoordinatorLost: why => ended.TrySetResult($"coordinator {why}")));
+            await host.StartAsync();
+            var log = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ShardedBackprop.Worker");
+            log.LogInformation("Worker listening on {Address}; joining {SeedNode}", SelfAddress(host), node.SeedNodes[0]);
+
+            var shutdown = host.WaitForShutdownAsync();
+            var first = await Task.WhenAny(ended.Task, stop.Task, shutdown);
+            await host.StopAsync(); // leaves the cluster, so the coordinator re-sends this node's rows at once
+            if (first == stop.Task || (first == ended.Task && ended.Task.Result == "finished"))
+            {
+                return ExitCodes.Success;
+            }
+
+            log.LogInformation("{Reason}: waiting to join the next coordinator", first == ended.Task ? ended.Task.Result : "node stopped");
+        }
     }
 
     private static string SelfAddress(IHost host) =>

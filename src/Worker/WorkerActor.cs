@@ -15,8 +15,8 @@ public sealed class WorkerActor : ReceiveActor
     private readonly WorkerComputation _computation = new();
 
     /// <param name="log">Where the worker's own events go.</param>
-    /// <param name="onTrainingFinished">Called when the coordinator says training is over.</param>
-    public WorkerActor(ILogger log, Action onTrainingFinished)
+    /// <param name="events">Called when the coordinator ends training or goes away.</param>
+    public WorkerActor(ILogger log, WorkerEvents events)
     {
         Receive<NetworkSpec>(spec =>
         {
@@ -42,9 +42,10 @@ public sealed class WorkerActor : ReceiveActor
         Receive<TrainingFinished>(_ =>
         {
             log.LogInformation("Coordinator finished training");
-            onTrainingFinished();
+            events.OnTrainingFinished();
         });
+        Receive<CoordinatorStopping>(_ => events.OnCoordinatorLost("stopping"));
     }
 
-    public static Props Props(ILogger log, Action onTrainingFinished) => Akka.Actor.Props.Create(() => new WorkerActor(log, onTrainingFinished));
+    public static Props Props(ILogger log, WorkerEvents events) => Akka.Actor.Props.Create(() => new WorkerActor(log, events));
 }

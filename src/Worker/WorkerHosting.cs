@@ -6,22 +6,28 @@ using ShardedBackprop.Hosting;
 
 namespace ShardedBackprop.Worker;
 
+/// <summary>What a worker node tells its program: training is over, or the coordinator went away (with why).</summary>
+public sealed record WorkerEvents(Action OnTrainingFinished, Action<string> OnCoordinatorLost)
+{
+    public static readonly WorkerEvents None = new(() => { }, _ => { });
+}
+
 /// <summary>Hosting wiring of a worker node, used by the worker program, by the coordinator's local workers and by the tests.</summary>
 public static class WorkerHosting
 {
     /// <summary>Adds a worker node: cluster member in role "worker" with the worker actor at /user/worker.</summary>
-    /// <param name="onTrainingFinished">Called when the coordinator ends training.</param>
-    public static IServiceCollection AddTrainingWorker(this IServiceCollection services, ClusterNodeOptions node, Action onTrainingFinished) =>
+    public static IServiceCollection AddTrainingWorker(this IServiceCollection services, ClusterNodeOptions node, WorkerEvents events) =>
         services.AddAkka(ClusterHosting.SystemName, (builder, provider) => builder
             .WithTrainingCluster(node, ClusterHosting.WorkerRole)
             .WithActors((system, registry) =>
             {
                 var log = provider.GetRequiredService<ILoggerFactory>().CreateLogger("ShardedBackprop.Worker");
-                var worker = system.ActorOf(WorkerActor.Props(log, onTrainingFinished), ClusterHosting.WorkerActorName);
+                var worker = system.ActorOf(WorkerActor.Props(log, events), ClusterHosting.WorkerActorName);
                 registry.Register<WorkerActor>(worker);
+                system.ActorOf(CoordinatorWatcher.Props(events.OnCoordinatorLost), "coordinator-watcher");
             }));
 
     /// <summary>A host running one worker node, logging through <paramref name="configureLogging"/>.</summary>
-    public static IHost BuildHost(ClusterNodeOptions node, Action<ILoggingBuilder> configureLogging, Action? onTrainingFinished = null) =>
-        NodeHost.Build(configureLogging, services => services.AddTrainingWorker(node, onTrainingFinished ?? (() => { })));
+    public static IHost BuildHost(ClusterNodeOptions node, Action<ILoggingBuilder> configureLogging, WorkerEvents? events = null) =>
+        NodeHost.Build(configureLogging, services => services.AddTrainingWorker(node, events ?? WorkerEvents.None));
 }

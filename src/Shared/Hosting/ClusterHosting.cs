@@ -4,6 +4,8 @@ using Akka.Hosting;
 using Akka.Remote.Hosting;
 using Akka.Serialization;
 using ShardedBackprop.Protocol;
+using ShardedBackprop.Serialization;
+using ShardedBackprop.Training;
 
 namespace ShardedBackprop.Hosting;
 
@@ -66,6 +68,7 @@ public static class ClusterHosting
                 SplitBrainResolver = new KeepOldestOption { DownIfAlone = false, Role = CoordinatorRole },
             })
             .WithCustomSerializer("hyperion", [typeof(ITrainingMessage)], system => new HyperionSerializer(system))
+            .WithCustomSerializer("checkpoint", [typeof(TrainingCheckpoint)], system => new CheckpointSerializer(system))
             .ConfigureLoggers(loggers =>
             {
                 loggers.LogLevel = Akka.Event.LogLevel.WarningLevel;

@@ -13,4 +13,7 @@ public static class ExitCodes
 
     /// <summary>Training diverged: a loss or gradient stopped being finite.</summary>
     public const int Diverged = 3;
+
+    /// <summary>Stopped by Ctrl+C or SIGTERM before the end, after a checkpoint: the same command resumes.</summary>
+    public const int Stopped = 4;
 }

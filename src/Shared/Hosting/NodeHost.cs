@@ -4,7 +4,11 @@ using Microsoft.Extensions.Logging;
 
 namespace ShardedBackprop.Hosting;
 
-/// <summary>A bare generic host for one cluster node: no default sources, only the logging and services given.</summary>
+/// <summary>
+/// A bare generic host for one cluster node: no default sources, only the logging and services
+/// given, and no console lifetime: the programs handle Ctrl+C and SIGTERM themselves, since what a
+/// signal means (finish the step, checkpoint, tell the workers) is theirs to decide.
+/// </summary>
 public static class NodeHost
 {
     public static IHost Build(Action<ILoggingBuilder> configureLogging, Action<IServiceCollection> configureServices)
@@ -13,7 +17,15 @@ public static class NodeHost
         builder.Logging.ClearProviders();
         configureLogging(builder.Logging);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
+        builder.Services.AddSingleton<IHostLifetime, SignalFreeLifetime>();
         configureServices(builder.Services);
         return builder.Build();
     }
+}
+
+internal sealed class SignalFreeLifetime : IHostLifetime
+{
+    public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -48,3 +48,16 @@ public sealed record TrainingFinished : ITrainingMessage
     {
     }
 }
+
+/// <summary>
+/// Coordinator to workers: it is stopping before the end (Ctrl+C or SIGTERM) and will be back; a
+/// worker process leaves and waits to rejoin the next coordinator.
+/// </summary>
+public sealed record CoordinatorStopping : ITrainingMessage
+{
+    public static readonly CoordinatorStopping Instance = new();
+
+    private CoordinatorStopping()
+    {
+    }
+}

@@ -17,6 +17,7 @@ public sealed class TrainingProgress
 
     public TrainingProgress(TrainingSetup setup)
     {
+        // A fresh run starts at epoch 1, batch 0 (Restore continues one).
         _setup = setup;
         Parameters = (double[])setup.InitialParameters.Clone();
         _gradient = new double[setup.Network.ParameterCount];
@@ -86,4 +87,38 @@ public sealed class TrainingProgress
     }
 
     public TrainingResult ToResult() => new((double[])Parameters.Clone(), [.. _history], CompletedSteps);
+
+    /// <summary>The state at this step boundary, with what was reported so far (one report per finished epoch).</summary>
+    public TrainingCheckpoint ToCheckpoint(IReadOnlyDictionary<string, string> identity, IReadOnlyList<EpochReport> reports)
+    {
+        if (reports.Count != _history.Count)
+        {
+            throw new ArgumentException($"{reports.Count} epoch reports for {_history.Count} finished epochs", nameof(reports));
+        }
+
+        return new TrainingCheckpoint(identity, Epoch, Batch, CompletedSteps, (double[])Parameters.Clone(), (long[])_epochLoss.Clone(), [.. reports]);
+    }
+
+    /// <summary>Continues a run from <paramref name="checkpoint"/>, which must belong to <paramref name="setup"/>'s run.</summary>
+    public static TrainingProgress Restore(TrainingSetup setup, TrainingCheckpoint checkpoint)
+    {
+        var progress = new TrainingProgress(setup);
+        if (checkpoint.Parameters.Length != progress.Parameters.Length || checkpoint.EpochLoss.Length != progress._epochLoss.Length)
+        {
+            throw new ArgumentException("the checkpoint does not fit this network", nameof(checkpoint));
+        }
+
+        checkpoint.Parameters.CopyTo(progress.Parameters, 0);
+        checkpoint.EpochLoss.CopyTo(progress._epochLoss, 0);
+        progress._history.AddRange(checkpoint.Reports.Select(r => r.Summary));
+        progress.Epoch = checkpoint.Epoch;
+        progress.Batch = checkpoint.Batch;
+        progress.CompletedSteps = checkpoint.CompletedSteps;
+        if (!progress.IsFinished)
+        {
+            progress._order = setup.Plan.RowOrder(progress.Epoch);
+        }
+
+        return progress;
+    }
 }

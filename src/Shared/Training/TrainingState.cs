@@ -11,6 +11,12 @@ public abstract record CoordinatorCommand<TWorker>
     public sealed record EpochCompleted(EpochSummary Summary) : CoordinatorCommand<TWorker>;
 
     public sealed record Finished(TrainingResult Result) : CoordinatorCommand<TWorker>;
+
+    /// <summary>Save a checkpoint of <see cref="TrainingState{TWorker}.Progress"/> now: a step boundary worth keeping.</summary>
+    public sealed record Checkpoint : CoordinatorCommand<TWorker>;
+
+    /// <summary>A stop was requested and the step in flight has completed (or none was): no further step starts.</summary>
+    public sealed record Stopped(long CompletedSteps) : CoordinatorCommand<TWorker>;
 }
 
 /// <summary>
@@ -28,20 +34,30 @@ public sealed class TrainingState<TWorker>
 {
     private readonly TrainingSetup _setup;
     private readonly int _minWorkers;
+    private readonly int _checkpointEvery;
     private readonly int _maxChunkWords;
     private readonly List<TWorker> _workers = [];
     private readonly GradientSum _batchSum;
     private readonly List<Shard> _shards = [];
     private int _nextWorker;
 
-    public TrainingState(TrainingSetup setup, int minWorkers, int maxChunkWords)
+    /// <param name="setup">The run.</param>
+    /// <param name="minWorkers">Workers to wait for before the first step.</param>
+    /// <param name="maxChunkWords">Most packed words a worker puts in one reply.</param>
+    /// <param name="checkpointEvery">Ask for a checkpoint every this many steps (and at each epoch's end); 0 for never.</param>
+    /// <param name="progress">Where to start: a restored checkpoint, or null for the beginning.</param>
+    public TrainingState(TrainingSetup setup, int minWorkers, int maxChunkWords, int checkpointEvery = 0, TrainingProgress? progress = null)
     {
         _setup = setup;
         _minWorkers = System.Math.Max(1, minWorkers);
         _maxChunkWords = maxChunkWords;
+        _checkpointEvery = checkpointEvery;
         _batchSum = new GradientSum(setup.Network.ParameterCount);
-        Progress = new TrainingProgress(setup);
+        Progress = progress ?? new TrainingProgress(setup);
     }
+
+    /// <summary>Whether a stop was requested; no step starts after it.</summary>
+    public bool StopRequested { get; private set; }
 
     public TrainingProgress Progress { get; }
 
@@ -59,7 +75,7 @@ public sealed class TrainingState<TWorker>
     public IReadOnlyList<CoordinatorCommand<TWorker>> WorkerJoined(TWorker worker)
     {
         var commands = new List<CoordinatorCommand<TWorker>>();
-        if (_workers.Contains(worker) || IsFinished)
+        if (_workers.Contains(worker) || IsFinished || StopRequested)
         {
             return commands;
         }
@@ -155,6 +171,29 @@ public sealed class TrainingState<TWorker>
         return commands;
     }
 
+    /// <summary>
+    /// Stop after the step in flight: once it completes (at once when none is in flight) a checkpoint
+    /// is due and no further step starts.
+    /// </summary>
+    public IReadOnlyList<CoordinatorCommand<TWorker>> RequestStop()
+    {
+        var commands = new List<CoordinatorCommand<TWorker>>();
+        if (StopRequested || IsFinished)
+        {
+            return commands;
+        }
+
+        StopRequested = true;
+        if (!Started || _shards.Count == 0)
+        {
+            _shards.Clear();
+            commands.Add(new CoordinatorCommand<TWorker>.Checkpoint());
+            commands.Add(new CoordinatorCommand<TWorker>.Stopped(Progress.CompletedSteps));
+        }
+
+        return commands;
+    }
+
     /// <summary>How many shards have been sent again since the run began (for metrics and logs).</summary>
     public long ResentShards { get; private set; }
 
@@ -167,11 +206,25 @@ public sealed class TrainingState<TWorker>
             commands.Add(new CoordinatorCommand<TWorker>.EpochCompleted(summary));
         }
 
+        var checkpointDue = summary is not null || IsFinished || StopRequested
+            || (_checkpointEvery > 0 && Progress.CompletedSteps % _checkpointEvery == 0);
+        if (checkpointDue)
+        {
+            commands.Add(new CoordinatorCommand<TWorker>.Checkpoint());
+        }
+
         if (IsFinished)
         {
             _shards.Clear();
             commands.AddRange(_workers.Select(w => Send(w, TrainingFinished.Instance)));
             commands.Add(new CoordinatorCommand<TWorker>.Finished(Progress.ToResult()));
+            return;
+        }
+
+        if (StopRequested)
+        {
+            _shards.Clear();
+            commands.Add(new CoordinatorCommand<TWorker>.Stopped(Progress.CompletedSteps));
             return;
         }
 

@@ -11,7 +11,7 @@ namespace ShardedBackprop.Tests.Actors;
 public sealed class CoordinatorActorTests() : TestKit(ActorTestConfig.ClusterProvider)
 {
     private static TrainingRun Run(TrainingOptions options, int minWorkers) =>
-        new(TrainingSetup.Create(options), minWorkers, 16L * 1024 * 1024, metricsOut: null, NullLogger.Instance);
+        new(TrainingSetup.Create(options), new RunSettings { MinWorkers = minWorkers }, NullLogger.Instance);
 
     [Fact]
     public void Should_shard_the_batch_over_its_workers_and_broadcast_theta_minus_eta_g()
@@ -97,7 +97,7 @@ public sealed class CoordinatorActorTests() : TestKit(ActorTestConfig.ClusterPro
         }
 
         worker.ExpectMsg<TrainingFinished>();
-        var result = await run.Completion.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var result = await run.Completion.WaitAsync(TimeSpan.FromSeconds(10));
         var reference = ReferenceTrainer.Train(setup);
         Assert.Equal(reference.Parameters, result.Parameters);
         Assert.Equal(1, result.Steps);
@@ -130,7 +130,7 @@ public sealed class CoordinatorActorTests() : TestKit(ActorTestConfig.ClusterPro
         }
 
         survivor.ExpectMsg<TrainingFinished>();
-        Assert.Equal(ReferenceTrainer.Train(setup).Parameters, (await run.Completion.Task.WaitAsync(TimeSpan.FromSeconds(10))).Parameters);
+        Assert.Equal(ReferenceTrainer.Train(setup).Parameters, (await run.Completion.WaitAsync(TimeSpan.FromSeconds(10))).Parameters);
     }
 
     private static IReadOnlyList<GradientChunk> Compute(TrainingSetup setup, ComputeGradient shard, double[] theta)

@@ -15,7 +15,7 @@ public sealed class WorkerActorTests : TestKit
     [InlineData(40, 2)]  // a small frame budget: the sums arrive in several chunks
     public void Should_reply_with_the_math_cores_gradient_of_its_rows(int maxChunkWords, int minChunks)
     {
-        var worker = Sys.ActorOf(WorkerActor.Props(NullLogger.Instance, () => { }));
+        var worker = Sys.ActorOf(WorkerActor.Props(NullLogger.Instance, WorkerEvents.None));
         var theta = Initialization.Uniform(Shape, 5);
         var random = new Random(5);
         var features = Enumerable.Range(0, 5 * 3).Select(_ => random.NextDouble()).ToArray();
@@ -50,7 +50,7 @@ public sealed class WorkerActorTests : TestKit
     [Fact]
     public void Should_not_compute_rows_of_a_step_whose_parameters_it_lacks()
     {
-        var worker = Sys.ActorOf(WorkerActor.Props(NullLogger.Instance, () => { }));
+        var worker = Sys.ActorOf(WorkerActor.Props(NullLogger.Instance, WorkerEvents.None));
         worker.Tell(new NetworkSpec([3, 4, 1], Activation.Linear, 1000), TestActor);
         worker.Tell(new Parameters(1, Initialization.Uniform(Shape, 1)), TestActor);
 
@@ -63,10 +63,21 @@ public sealed class WorkerActorTests : TestKit
     public async Task Should_signal_when_training_finishes()
     {
         var finished = new TaskCompletionSource();
-        var worker = Sys.ActorOf(WorkerActor.Props(NullLogger.Instance, () => finished.TrySetResult()));
+        var worker = Sys.ActorOf(WorkerActor.Props(NullLogger.Instance, WorkerEvents.None with { OnTrainingFinished = () => finished.TrySetResult() }));
 
         worker.Tell(TrainingFinished.Instance, TestActor);
 
         await finished.Task.WaitAsync(TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task Should_signal_when_the_coordinator_stops_before_the_end()
+    {
+        var lost = new TaskCompletionSource<string>();
+        var worker = Sys.ActorOf(WorkerActor.Props(NullLogger.Instance, WorkerEvents.None with { OnCoordinatorLost = why => lost.TrySetResult(why) }));
+
+        worker.Tell(CoordinatorStopping.Instance, TestActor);
+
+        Assert.Equal("stopping", await lost.Task.WaitAsync(TimeSpan.FromSeconds(5)));
     }
 }

@@ -27,7 +27,7 @@ internal sealed class InProcessCluster : IAsyncDisposable
 
     public static async Task<InProcessCluster> StartAsync(TrainingSetup setup, int minWorkers, int workers)
     {
-        var run = new TrainingRun(setup, minWorkers, ClusterNodeOptions.DefaultMaxFrameSize, metricsOut: null, NullLogger.Instance);
+        var run = new TrainingRun(setup, new RunSettings { MinWorkers = minWorkers }, NullLogger.Instance);
         var coordinator = CoordinatorHosting.BuildHost(new ClusterNodeOptions { Port = 0 }, run, Quiet);
         await coordinator.StartAsync();
         var cluster = new InProcessCluster(coordinator, run);
@@ -47,7 +47,7 @@ internal sealed class InProcessCluster : IAsyncDisposable
         return worker;
     }
 
-    public Task<TrainingResult> Completion => Run.Completion.Task.WaitAsync(TimeSpan.FromSeconds(120));
+    public Task<TrainingResult> Completion => Run.Completion.WaitAsync(TimeSpan.FromSeconds(120));
 
     private static void Quiet(ILoggingBuilder logging) => logging.SetMinimumLevel(LogLevel.None);
 
