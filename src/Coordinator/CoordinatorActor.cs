@@ -149,14 +149,11 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers, IWithUnbounded
             {
                 _log.LogWarning("Step {Step} waited {Timeout} s: sending its {Shards} unfinished shard(s) again", timeout.Step, _run.StepTimeout.TotalSeconds, _state.OutstandingShards);
                 Execute(_state.ResendOutstanding);
+                _run.ReportResent(_state.ResentShards);
                 Timers.StartSingleTimer(StepTimerKey, timeout, _run.StepTimeout);
             }
         });
-        Receive<StopTraining>(_ =>
-        {
-            _log.LogInformation("Stopping after the current step");
-            Execute(_state.RequestStop);
-        });
+        Receive<StopTraining>(_ => Execute(_state.RequestStop));
         Receive<SaveSnapshotSuccess>(saved => Saved(saved.Metadata.SequenceNr, null));
         Receive<SaveSnapshotFailure>(failed => Saved(failed.Metadata.SequenceNr, failed.Cause));
         Receive<DeleteSnapshotsSuccess>(_ => { });
@@ -215,6 +212,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers, IWithUnbounded
 
         Context.Watch(worker);
         _log.LogInformation("Worker joined: {Address} ({Count} worker(s))", address, _workers.Count);
+        _run.ReportWorkers(_workers.Count);
         var wasStarted = _state.Started;
         Execute(() => _state.WorkerJoined(worker));
         if (!wasStarted && _state.Started)
@@ -241,7 +239,8 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers, IWithUnbounded
         }
 
         Context.Unwatch(worker);
-        if (_state.IsFinished || _state.StopRequested && _state.OutstandingShards == 0)
+        _run.ReportWorkers(_workers.Count);
+        if (_state.IsFinished || (_state.StopRequested && _state.OutstandingShards == 0))
         {
             return; // workers leave because training is over
         }

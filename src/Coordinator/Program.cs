@@ -45,7 +45,7 @@ public static class Program
         var workers = new List<IHost>();
         using var signals = StopSignals.Register(() =>
         {
-            log.LogInformation("Stop requested: finishing the current step and saving a checkpoint");
+            log.LogInformation("Stop requested: finishing the current step, then saving a checkpoint");
             coordinator.Services.GetRequiredService<IRequiredActor<CoordinatorActor>>().ActorRef.Tell(CoordinatorActor.StopTraining.Instance);
         });
         try

@@ -75,6 +75,16 @@ public sealed class TrainingRun
 
     public void Complete(TrainingResult result) => _completion.TrySetResult(result);
 
+    /// <summary>Raised (on the coordinator actor's thread) when the number of workers changes.</summary>
+    public event Action<int>? WorkerCountChanged;
+
+    /// <summary>Shards sent again (after a timeout) so far.</summary>
+    public long ResentShards { get; private set; }
+
+    public void ReportWorkers(int count) => WorkerCountChanged?.Invoke(count);
+
+    public void ReportResent(long total) => ResentShards = total;
+
     public void Fail(Exception reason) => _completion.TrySetException(reason);
 
     /// <summary>Takes back the epochs a checkpoint reported, and rewrites the metrics file with them.</summary>

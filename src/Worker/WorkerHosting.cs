@@ -16,18 +16,22 @@ public sealed record WorkerEvents(Action OnTrainingFinished, Action<string> OnCo
 public static class WorkerHosting
 {
     /// <summary>Adds a worker node: cluster member in role "worker" with the worker actor at /user/worker.</summary>
-    public static IServiceCollection AddTrainingWorker(this IServiceCollection services, ClusterNodeOptions node, WorkerEvents events) =>
+    /// <param name="services">The host's services.</param>
+    /// <param name="node">Where the node listens and whom it joins.</param>
+    /// <param name="events">What the node tells its program.</param>
+    /// <param name="workerProps">The worker actor's props; null for <see cref="WorkerActor"/> (tests put scripted workers here).</param>
+    public static IServiceCollection AddTrainingWorker(this IServiceCollection services, ClusterNodeOptions node, WorkerEvents events, Func<ILogger, WorkerEvents, Akka.Actor.Props>? workerProps = null) =>
         services.AddAkka(ClusterHosting.SystemName, (builder, provider) => builder
             .WithTrainingCluster(node, ClusterHosting.WorkerRole)
             .WithActors((system, registry) =>
             {
                 var log = provider.GetRequiredService<ILoggerFactory>().CreateLogger("ShardedBackprop.Worker");
-                var worker = system.ActorOf(WorkerActor.Props(log, events), ClusterHosting.WorkerActorName);
+                var worker = system.ActorOf((workerProps ?? WorkerActor.Props)(log, events), ClusterHosting.WorkerActorName);
                 registry.Register<WorkerActor>(worker);
                 system.ActorOf(CoordinatorWatcher.Props(events.OnCoordinatorLost), "coordinator-watcher");
             }));
 
     /// <summary>A host running one worker node, logging through <paramref name="configureLogging"/>.</summary>
-    public static IHost BuildHost(ClusterNodeOptions node, Action<ILoggingBuilder> configureLogging, WorkerEvents? events = null) =>
-        NodeHost.Build(configureLogging, services => services.AddTrainingWorker(node, events ?? WorkerEvents.None));
+    public static IHost BuildHost(ClusterNodeOptions node, Action<ILoggingBuilder> configureLogging, WorkerEvents? events = null, Func<ILogger, WorkerEvents, Akka.Actor.Props>? workerProps = null) =>
+        NodeHost.Build(configureLogging, services => services.AddTrainingWorker(node, events ?? WorkerEvents.None, workerProps));
 }

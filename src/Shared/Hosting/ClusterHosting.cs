@@ -45,8 +45,18 @@ public static class ClusterHosting
                   log-info = off
                   # A worker that cannot reach the coordinator keeps trying to join.
                   shutdown-after-unsuccessful-join-seed-nodes = off
+                  # A crashed node is seen within about three seconds, and downed two seconds later.
+                  failure-detector.heartbeat-interval = 500ms
+                  failure-detector.acceptable-heartbeat-pause = 2s
+                  split-brain-resolver.stable-after = 2s
                 }
                 akka.remote.log-remote-lifecycle-events = off
+                # The programs decide what Ctrl+C and SIGTERM mean (finish the step, checkpoint, leave):
+                # Akka must not start its own shutdown on them.
+                akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
+                # Leaving must not hang on a coordinator that is gone: the worker rejoins the next one.
+                akka.coordinated-shutdown.phases.cluster-leave.timeout = 2s
+                akka.coordinated-shutdown.phases.cluster-exiting.timeout = 2s
                 akka.actor.serialize-messages = off
                 """,
                 HoconAddMode.Prepend)
@@ -74,7 +84,7 @@ public static class ClusterHosting
                 loggers.LogLevel = Akka.Event.LogLevel.WarningLevel;
                 loggers.LogConfigOnStart = false;
                 loggers.ClearLoggers();
-                loggers.AddLoggerFactory();
+                loggers.AddLogger<AkkaLogBridge>();
             });
     }
 }

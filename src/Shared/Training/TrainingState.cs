@@ -114,6 +114,7 @@ public sealed class TrainingState<TWorker>
         }
 
         AssignUnassigned(commands);
+        StopIfIdle(commands);
         return commands;
     }
 
@@ -164,7 +165,7 @@ public sealed class TrainingState<TWorker>
             var target = others.Count > 0 ? others[_nextWorker++ % others.Count] : _workers[0];
             shard.Assignee = target;
             shard.HasAssignee = true;
-            shard.Resends++;
+            ResentShards++;
             commands.Add(Send(target, shard.Message));
         }
 
@@ -184,14 +185,19 @@ public sealed class TrainingState<TWorker>
         }
 
         StopRequested = true;
-        if (!Started || _shards.Count == 0)
+        StopIfIdle(commands);
+        return commands;
+    }
+
+    /// <summary>After a stop request: stop now unless a step is in flight with workers to finish it.</summary>
+    private void StopIfIdle(List<CoordinatorCommand<TWorker>> commands)
+    {
+        if (StopRequested && (!Started || _shards.Count == 0 || _workers.Count == 0))
         {
             _shards.Clear();
             commands.Add(new CoordinatorCommand<TWorker>.Checkpoint());
             commands.Add(new CoordinatorCommand<TWorker>.Stopped(Progress.CompletedSteps));
         }
-
-        return commands;
     }
 
     /// <summary>How many shards have been sent again since the run began (for metrics and logs).</summary>
@@ -199,7 +205,6 @@ public sealed class TrainingState<TWorker>
 
     private void CompleteStep(List<CoordinatorCommand<TWorker>> commands)
     {
-        ResentShards += _shards.Sum(s => s.Resends);
         var summary = Progress.CompleteStep(_batchSum);
         if (summary is not null)
         {
@@ -283,8 +288,6 @@ public sealed class TrainingState<TWorker>
         public HashSet<int> ChunksReceived { get; } = [];
 
         public int AccumulatorsReceived { get; set; }
-
-        public int Resends { get; set; }
 
         public bool Done => AccumulatorsReceived == accumulators;
     }

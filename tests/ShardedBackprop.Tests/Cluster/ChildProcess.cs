@@ -110,7 +110,22 @@ internal sealed class ChildProcess : IAsyncDisposable
         return string.Join("\n", _seen);
     }
 
+    /// <summary>SIGKILL: the process ends at once, with no chance to clean up.</summary>
     public void Kill() => _process.Kill(entireProcessTree: true);
+
+    /// <summary>SIGINT, as Ctrl+C in a terminal sends.</summary>
+    public void Interrupt() => Signal(2);
+
+    private void Signal(int signal)
+    {
+        if (SysKill(_process.Id, signal) != 0)
+        {
+            throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed");
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SysKill(int pid, int signal);
 
     public async ValueTask DisposeAsync()
     {

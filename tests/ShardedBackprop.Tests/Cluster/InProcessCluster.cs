@@ -25,9 +25,12 @@ internal sealed class InProcessCluster : IAsyncDisposable
 
     public string SeedNode => CoordinatorHosting.SeedNodeOf(CoordinatorHost);
 
-    public static async Task<InProcessCluster> StartAsync(TrainingSetup setup, int minWorkers, int workers)
+    public static Task<InProcessCluster> StartAsync(TrainingSetup setup, int minWorkers, int workers) =>
+        StartAsync(setup, new RunSettings { MinWorkers = minWorkers }, workers);
+
+    public static async Task<InProcessCluster> StartAsync(TrainingSetup setup, RunSettings settings, int workers)
     {
-        var run = new TrainingRun(setup, new RunSettings { MinWorkers = minWorkers }, NullLogger.Instance);
+        var run = new TrainingRun(setup, settings, NullLogger.Instance);
         var coordinator = CoordinatorHosting.BuildHost(new ClusterNodeOptions { Port = 0 }, run, Quiet);
         await coordinator.StartAsync();
         var cluster = new InProcessCluster(coordinator, run);
@@ -39,9 +42,10 @@ internal sealed class InProcessCluster : IAsyncDisposable
         return cluster;
     }
 
-    public async Task<IHost> AddWorkerAsync()
+    /// <summary>Starts another worker node that joins the coordinator; <paramref name="workerProps"/> replaces its worker actor.</summary>
+    public async Task<IHost> AddWorkerAsync(Func<ILogger, WorkerEvents, Akka.Actor.Props>? workerProps = null)
     {
-        var worker = WorkerHosting.BuildHost(new ClusterNodeOptions { Port = 0, SeedNodes = [SeedNode] }, Quiet);
+        var worker = WorkerHosting.BuildHost(new ClusterNodeOptions { Port = 0, SeedNodes = [SeedNode] }, Quiet, workerProps: workerProps);
         _workers.Add(worker);
         await worker.StartAsync();
         return worker;
@@ -58,6 +62,8 @@ internal sealed class InProcessCluster : IAsyncDisposable
             await worker.StopAsync();
             worker.Dispose();
         }
+
+        _workers.Clear();
 
         await CoordinatorHost.StopAsync();
         CoordinatorHost.Dispose();

@@ -96,7 +96,7 @@ public sealed class ProcessTests : IDisposable
     [Fact]
     public async Task Should_let_a_worker_started_first_keep_trying_until_the_coordinator_is_there()
     {
-        var port = FreePort();
+        var port = Ports.Free();
         var model = Path.Combine(_directory, "model.json");
         await using var worker = ChildProcess.Start("Worker", _directory, "--coordinator", $"127.0.0.1:{port}");
         await worker.WaitForLineAsync("Worker listening on");
@@ -107,13 +107,6 @@ public sealed class ProcessTests : IDisposable
         Assert.Equal(0, await coordinator.WaitForExitAsync());
         Assert.Equal(0, await worker.WaitForExitAsync());
         Assert.Equal(ReferenceParameters(5), ModelFile.Read(model).Parameters);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     [Fact]
