@@ -11,11 +11,25 @@ namespace ShardedBackprop.Coordinator;
 
 public static class Program
 {
-    public static async Task<int> Main(string[] args)
+    public static async Task<int> Main(string[] args) => args.FirstOrDefault() switch
+    {
+        "reference" => ReferenceCommand.Run(args[1..]),
+        "predict" => PredictCommand.Run(args[1..]),
+        "explain" => ExplainCommand.Run(args[1..]),
+        _ => await TrainAsync(args),
+    };
+
+    private static async Task<int> TrainAsync(string[] args)
     {
         if (args.Contains("--help") || args.Contains("-h"))
         {
-            Console.Write(CommandLine.Help("Usage: dotnet run --project src/Coordinator -- [options]", CoordinatorOptions.Section, CoordinatorOptions.Specs));
+            Console.Write(CommandLine.Help(
+                "Usage: dotnet run --project src/Coordinator -- [options]\n" +
+                "       dotnet run --project src/Coordinator -- reference [options]   (train in one process, no cluster)\n" +
+                "       dotnet run --project src/Coordinator -- predict --model PATH --data PATH [--out PATH]\n" +
+                "       dotnet run --project src/Coordinator -- explain [options] [--batch K]",
+                CoordinatorOptions.Section,
+                CoordinatorOptions.Specs));
             return ExitCodes.Success;
         }
 
@@ -93,7 +107,7 @@ public static class Program
         }
     }
 
-    private static void LogStart(ILogger log, CoordinatorOptions options, TrainingSetup setup)
+    internal static void LogStart(ILogger log, CoordinatorOptions options, TrainingSetup setup)
     {
         var data = setup.RawData;
         log.LogInformation(

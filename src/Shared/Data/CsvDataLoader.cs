@@ -12,7 +12,17 @@ public static class CsvDataLoader
     /// <param name="path">The CSV file.</param>
     /// <param name="target">Target column name; null for the last column.</param>
     /// <param name="features">Feature column names; null or empty for every column but the target.</param>
-    public static DataTable Load(string path, string? target = null, IReadOnlyList<string>? features = null)
+    public static DataTable Load(string path, string? target = null, IReadOnlyList<string>? features = null) =>
+        Load(path, target, features, targetOptional: false);
+
+    /// <summary>
+    /// Reads the <paramref name="features"/> a model needs and, when the file has it, the
+    /// <paramref name="target"/> column (for measuring predictions); without it the table has no targets.
+    /// </summary>
+    public static DataTable LoadForPrediction(string path, IReadOnlyList<string> features, string target) =>
+        Load(path, target, features, targetOptional: true);
+
+    private static DataTable Load(string path, string? target, IReadOnlyList<string>? features, bool targetOptional)
     {
         if (!File.Exists(path))
         {
@@ -29,7 +39,7 @@ public static class CsvDataLoader
                 Unescape = true,
                 Trim = SepTrim.Outer,
             }).FromFile(path);
-            return Read(path, reader, target, features);
+            return Read(path, reader, target, features, targetOptional);
         }
         catch (IOException e)
         {
@@ -41,7 +51,7 @@ public static class CsvDataLoader
         }
     }
 
-    private static DataTable Read(string path, SepReader reader, string? target, IReadOnlyList<string>? features)
+    private static DataTable Read(string path, SepReader reader, string? target, IReadOnlyList<string>? features, bool targetOptional)
     {
         var rows = reader.GetEnumerator();
         if (!rows.MoveNext())
@@ -68,12 +78,14 @@ public static class CsvDataLoader
             }
         }
 
-        if (names.Length < 2)
+        if (names.Length < (targetOptional ? 1 : 2))
         {
             throw InputException.At(path, headerLine, $"the header has {names.Length} column; need at least one feature and one target");
         }
 
-        var targetColumn = ResolveColumn(path, headerLine, names, columnOf, target ?? names[^1], "target");
+        var targetColumn = targetOptional && !columnOf.ContainsKey(target!)
+            ? -1
+            : ResolveColumn(path, headerLine, names, columnOf, target ?? names[^1], "target");
         int[] featureColumns;
         if (features is null || features.Count == 0)
         {
@@ -99,6 +111,7 @@ public static class CsvDataLoader
 
         var featureValues = new List<double>();
         var targetValues = new List<double>();
+        var rowCount = 0;
         while (rows.MoveNext())
         {
             var row = rows.Current;
@@ -118,10 +131,15 @@ public static class CsvDataLoader
                 featureValues.Add(ParseValue(path, line, c, names[c], row[c].Span));
             }
 
-            targetValues.Add(ParseValue(path, line, targetColumn, names[targetColumn], row[targetColumn].Span));
+            if (targetColumn >= 0)
+            {
+                targetValues.Add(ParseValue(path, line, targetColumn, names[targetColumn], row[targetColumn].Span));
+            }
+
+            rowCount++;
         }
 
-        if (targetValues.Count == 0)
+        if (rowCount == 0)
         {
             throw InputException.At(path, headerLine + 1, "no data rows after the header");
         }
@@ -129,7 +147,7 @@ public static class CsvDataLoader
         return new DataTable(
             path,
             [.. featureColumns.Select(c => names[c])],
-            [names[targetColumn]],
+            targetColumn >= 0 ? [names[targetColumn]] : [],
             [.. featureValues],
             [.. targetValues]);
     }

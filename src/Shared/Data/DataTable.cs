@@ -13,6 +13,8 @@ public sealed record DataTable(
 {
     public int Rows => FeatureNames.Count == 0 ? 0 : Features.Length / FeatureNames.Count;
 
+    public bool HasTargets => TargetNames.Count > 0;
+
     public int FeatureCount => FeatureNames.Count;
 
     public int TargetCount => TargetNames.Count;
