@@ -107,6 +107,27 @@ public sealed class FailureProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task Should_refuse_the_state_of_another_run_unless_told_to_restart()
+    {
+        string[] common = ["--port", "0", "--local-workers", "1", "--model-out", ModelPath];
+        await using (var first = ChildProcess.Start("Coordinator", _directory, [.. common, "--epochs", "3"]))
+        {
+            Assert.Equal(0, await first.WaitForExitAsync());
+        }
+
+        await using (var other = ChildProcess.Start("Coordinator", _directory, [.. common, "--epochs", "4"]))
+        {
+            Assert.Equal(2, await other.WaitForExitAsync());
+            Assert.Contains("error: --state-dir: state holds the checkpoint of another run (differs in epochs (3 then 4)); use --restart to start over", other.AllOutput());
+        }
+
+        await using var restarted = ChildProcess.Start("Coordinator", _directory, [.. common, "--epochs", "4", "--restart"]);
+
+        Assert.Equal(0, await restarted.WaitForExitAsync());
+        Assert.Equal(Reference(4), ModelFile.Read(ModelPath).Parameters);
+    }
+
+    [Fact]
     public async Task Should_stop_a_diverging_run_with_its_message_and_exit_code_3_keeping_the_last_good_state()
     {
         File.WriteAllText(ModelPath, "earlier model");
