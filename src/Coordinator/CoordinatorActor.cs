@@ -19,6 +19,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers, IWithUnbounded
     public const string PersistenceId = "sharded-backprop-coordinator";
     private const int MaxIdentifyAttempts = 50;
     private const string StepTimerKey = "step-timeout";
+    private const string ProgressTimerKey = "progress";
     private static readonly TimeSpan IdentifyRetry = TimeSpan.FromMilliseconds(200);
 
     private readonly TrainingRun _run;
@@ -28,6 +29,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers, IWithUnbounded
     private readonly Dictionary<IActorRef, Address> _workers = [];
     private readonly HashSet<Address> _upWorkers = [];
     private readonly Stopwatch _epochClock = new();
+    private readonly Stopwatch _stepClock = new();
     private TrainingState<IActorRef> _state = null!;
     private long _timedStep;
     private long _savingSteps = -1;
@@ -57,6 +59,12 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers, IWithUnbounded
     public sealed record StopTraining
     {
         public static readonly StopTraining Instance = new();
+    }
+
+    /// <summary>Time for a progress line, if the epoch is a long one.</summary>
+    private sealed record ProgressTick
+    {
+        public static readonly ProgressTick Instance = new();
     }
 
     /// <summary>The current step has waited longer than the step timeout.</summary>
@@ -119,6 +127,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers, IWithUnbounded
         _state = new TrainingState<IActorRef>(_run.Setup, _run.MinWorkers, _run.MaxChunkWords, _run.CheckpointEvery, progress);
         Become(Training);
         Stash.UnstashAll();
+        Timers.StartPeriodicTimer(ProgressTimerKey, ProgressTick.Instance, _run.ProgressEvery);
         _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
         _log.LogInformation("Waiting for {MinWorkers} worker(s) to join {Address}", _run.MinWorkers, _cluster.SelfAddress);
     }
@@ -149,11 +158,17 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers, IWithUnbounded
             {
                 _log.LogWarning("Step {Step} waited {Timeout} s: sending its {Shards} unfinished shard(s) again", timeout.Step, _run.StepTimeout.TotalSeconds, _state.OutstandingShards);
                 Execute(_state.ResendOutstanding);
-                _run.ReportResent(_state.ResentShards);
                 Timers.StartSingleTimer(StepTimerKey, timeout, _run.StepTimeout);
             }
         });
         Receive<StopTraining>(_ => Execute(_state.RequestStop));
+        Receive<ProgressTick>(_ =>
+        {
+            if (_state.Started && !_state.IsFinished && _epochClock.Elapsed >= _run.ProgressEvery)
+            {
+                _run.ReportProgress(_state.Progress.Epoch, _state.Progress.Batch, _epochClock.Elapsed);
+            }
+        });
         Receive<SaveSnapshotSuccess>(saved => Saved(saved.Metadata.SequenceNr, null));
         Receive<SaveSnapshotFailure>(failed => Saved(failed.Metadata.SequenceNr, failed.Cause));
         Receive<DeleteSnapshotsSuccess>(_ => { });
@@ -256,6 +271,9 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers, IWithUnbounded
     private void Execute(Func<IReadOnlyList<CoordinatorCommand<IActorRef>>> transition)
     {
         IReadOnlyList<CoordinatorCommand<IActorRef>> commands;
+        var stepsBefore = _state.Progress.CompletedSteps;
+        var rowsBefore = _state.IsFinished ? 0 : _state.Progress.BatchRows.Length;
+        var resentBefore = _state.ResentRows;
         try
         {
             commands = transition();
@@ -268,6 +286,16 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers, IWithUnbounded
             _run.Fail(e);
             Context.Stop(Self);
             return;
+        }
+
+        if (_state.Progress.CompletedSteps > stepsBefore)
+        {
+            _run.ReportStep(rowsBefore, _stepClock.Elapsed);
+        }
+
+        if (_state.ResentRows > resentBefore)
+        {
+            _run.ReportResent(_state.ResentShards, (int)(_state.ResentRows - resentBefore));
         }
 
         foreach (var command in commands)
@@ -301,6 +329,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers, IWithUnbounded
         if (!_state.IsFinished && !_state.StopRequested && _state.Progress.Step != _timedStep)
         {
             _timedStep = _state.Progress.Step;
+            _stepClock.Restart();
             Timers.StartSingleTimer(StepTimerKey, new StepTimedOut(_timedStep), _run.StepTimeout);
         }
     }
@@ -348,6 +377,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers, IWithUnbounded
         {
             // Keep only the newest checkpoint.
             _snapshotStore!.Tell(new DeleteSnapshots(PersistenceId, new SnapshotSelectionCriteria(steps - 1)), Self);
+            _run.ReportCheckpoint();
         }
 
         if (steps == _savingSteps)

@@ -61,6 +61,12 @@ public sealed class CoordinatorOptions
 
     public bool Restart { get; set; }
 
+    public int? MetricsPort { get; set; }
+
+    public string? PlotOut { get; set; }
+
+    public double ProgressEvery { get; set; } = 5;
+
     public static readonly IReadOnlyList<OptionSpec> Specs =
     [
         new("--data", nameof(Data), "Training data, CSV with a header row", "the bundled data/salary.csv", Value: "PATH"),
@@ -88,6 +94,9 @@ public sealed class CoordinatorOptions
         new("--checkpoint-every", nameof(CheckpointEvery), "Steps between checkpoints (also one at each epoch's end)", "100", Value: "N"),
         new("--step-timeout", nameof(StepTimeout), "Seconds a step waits for a shard before sending it to another worker", "10", Value: "SECONDS"),
         new("--restart", nameof(Restart), "Delete the checkpoints in --state-dir and start over", "false", IsSwitch: true),
+        new("--metrics-port", nameof(MetricsPort), "Serve metrics for Prometheus at http://HOST:PORT/metrics", Value: "PORT"),
+        new("--plot-out", nameof(PlotOut), "Write the loss curve as a PNG at each checkpoint and at the end", Value: "PATH"),
+        new("--progress-every", nameof(ProgressEvery), "Seconds between progress lines within a long epoch", "5", Value: "SECONDS"),
     ];
 
     public static CoordinatorOptions Load(string[] args)
@@ -129,6 +138,16 @@ public sealed class CoordinatorOptions
         if (StepTimeout is < 0.01 or > 86_400)
         {
             throw new InputException($"--step-timeout: {StepTimeout} is outside 0.01..86400 seconds");
+        }
+
+        if (MetricsPort is < 1 or > 65535)
+        {
+            throw new InputException($"--metrics-port: {MetricsPort} is not a port number (1-65535)");
+        }
+
+        if (ProgressEvery is < 0.1 or > 86_400)
+        {
+            throw new InputException($"--progress-every: {ProgressEvery} is outside 0.1..86400 seconds");
         }
 
         if (string.IsNullOrWhiteSpace(StateDir))
@@ -186,6 +205,8 @@ public sealed class CoordinatorOptions
         StateDirectory = StateDir,
         CheckpointEvery = CheckpointEvery,
         StepTimeout = TimeSpan.FromSeconds(StepTimeout),
+        PlotOut = PlotOut,
+        ProgressEvery = TimeSpan.FromSeconds(ProgressEvery),
     };
 
     public ClusterNodeOptions ToNodeOptions() =>

@@ -37,11 +37,13 @@ public static class Program
         var log = loggerFactory.CreateLogger("ShardedBackprop.Coordinator");
         CoordinatorOptions options;
         TrainingRun run;
+        TrainingTelemetry? telemetry = null;
         try
         {
             options = CoordinatorOptions.Load(args);
             var setup = TrainingSetup.Create(options.ToTrainingOptions());
-            run = new TrainingRun(setup, options.ToRunSettings(), log);
+            telemetry = new TrainingTelemetry(options.MetricsPort, options.Host);
+            run = new TrainingRun(setup, options.ToRunSettings(), log, telemetry);
             LogStart(log, options, setup);
             if (options.Restart && CoordinatorHosting.DeleteCheckpoints(options.StateDir) is > 0 and var deleted)
             {
@@ -97,6 +99,8 @@ public static class Program
         }
         finally
         {
+            telemetry?.Dispose();
+
             // The coordinator leaves first, so that it never sees its workers' connections drop.
             await coordinator.StopAsync();
             foreach (var worker in workers)

@@ -22,6 +22,12 @@ public sealed record RunSettings
 
     /// <summary>How long a step may wait for its shards before they are sent again.</summary>
     public TimeSpan StepTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Where to draw the loss curve; null for nowhere.</summary>
+    public string? PlotOut { get; init; }
+
+    /// <summary>Interval of progress lines within an epoch that runs longer than it.</summary>
+    public TimeSpan ProgressEvery { get; init; } = TimeSpan.FromSeconds(5);
 }
 
 /// <summary>Training stopped on request (Ctrl+C or SIGTERM) after a checkpoint; running the same command again resumes it.</summary>
@@ -39,9 +45,10 @@ public sealed class TrainingRun
     private readonly List<EpochReport> _reports = [];
     private readonly TaskCompletionSource<TrainingResult> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public TrainingRun(TrainingSetup setup, RunSettings settings, ILogger log)
+    public TrainingRun(TrainingSetup setup, RunSettings settings, ILogger log, TrainingTelemetry? telemetry = null)
     {
         Setup = setup;
+        Telemetry = telemetry;
         _settings = settings;
         _log = log;
         MaxChunkWords = CheckFrameSize(setup, settings.MaxFrameSize);
@@ -49,6 +56,11 @@ public sealed class TrainingRun
     }
 
     public TrainingSetup Setup { get; }
+
+    /// <summary>Metrics of the run; null when none are kept.</summary>
+    public TrainingTelemetry? Telemetry { get; }
+
+    public TimeSpan ProgressEvery => _settings.ProgressEvery;
 
     /// <summary>What identifies this run in a checkpoint.</summary>
     public IReadOnlyDictionary<string, string> Identity { get; }
@@ -81,9 +93,71 @@ public sealed class TrainingRun
     /// <summary>Shards sent again (after a timeout) so far.</summary>
     public long ResentShards { get; private set; }
 
-    public void ReportWorkers(int count) => WorkerCountChanged?.Invoke(count);
+    public void ReportWorkers(int count)
+    {
+        Telemetry?.WorkersChanged(count);
+        WorkerCountChanged?.Invoke(count);
+    }
 
-    public void ReportResent(long total) => ResentShards = total;
+    public void ReportResent(long shards, int rows)
+    {
+        ResentShards = shards;
+        Telemetry?.RowsResent(rows);
+    }
+
+    public void ReportStep(int rows, TimeSpan duration) => Telemetry?.StepCompleted(rows, duration);
+
+    /// <summary>
+    /// A checkpoint is on disk: the loss curve is drawn anew, at most every few seconds (short
+    /// epochs checkpoint far more often than anyone looks at a picture).
+    /// </summary>
+    public void ReportCheckpoint()
+    {
+        if (_plotClock.Elapsed >= PlotInterval)
+        {
+            WritePlot();
+        }
+    }
+
+    private static readonly TimeSpan PlotInterval = TimeSpan.FromSeconds(2);
+    private readonly System.Diagnostics.Stopwatch _plotClock = System.Diagnostics.Stopwatch.StartNew();
+
+    /// <summary>A line on a long epoch's progress: where it is, how fast, and how long is left.</summary>
+    public void ReportProgress(int epoch, int batch, TimeSpan epochElapsed)
+    {
+        var plan = Setup.Plan;
+        var rowsDone = (long)batch * plan.BatchSize;
+        if (rowsDone == 0 || epochElapsed <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        var rate = rowsDone / epochElapsed.TotalSeconds;
+        var leftInEpoch = TimeSpan.FromSeconds((plan.Rows - rowsDone) / rate);
+        var leftInRun = leftInEpoch + TimeSpan.FromSeconds((double)(Setup.Options.Epochs - epoch) * plan.Rows / rate);
+        _log.LogInformation(
+            "epoch {Epoch}/{Epochs}: batch {Batch}/{Batches} ({Percent}%), {Rate} rows/s, about {EpochLeft} left in this epoch, {RunLeft} in the run",
+            epoch,
+            Setup.Options.Epochs,
+            batch,
+            plan.BatchesPerEpoch,
+            100 * batch / plan.BatchesPerEpoch,
+            rate.ToString("F0", CultureInfo.InvariantCulture),
+            Duration(leftInEpoch),
+            Duration(leftInRun));
+    }
+
+    private static string Duration(TimeSpan t) =>
+        t.TotalHours >= 1 ? $"{(int)t.TotalHours}h {t.Minutes:00}m" : t.TotalMinutes >= 1 ? $"{t.Minutes}m {t.Seconds:00}s" : $"{Math.Ceiling(t.TotalSeconds):0}s";
+
+    private void WritePlot()
+    {
+        _plotClock.Restart();
+        if (_settings.PlotOut is { } path && _reports.Count > 0)
+        {
+            LossPlot.Write(path, _reports, $"{Setup.Shape} on {Path.GetFileName(Setup.RawData.Source)}: epoch loss");
+        }
+    }
 
     public void Fail(Exception reason) => _completion.TrySetException(reason);
 
@@ -121,6 +195,7 @@ public sealed class TrainingRun
     public void ReportEpoch(EpochSummary epoch, int workers, TimeSpan elapsed)
     {
         _reports.Add(new EpochReport(epoch, workers, elapsed.TotalSeconds));
+        Telemetry?.EpochCompleted(epoch.Sse);
         var target = Setup.RawData.TargetNames[0];
         _log.LogInformation(
             "epoch {Epoch}/{Epochs}  sse={Sse}  mse={Mse}  rmse({Target})={Rmse}  steps={Steps}  workers={Workers}  {Milliseconds} ms",
@@ -159,5 +234,10 @@ public sealed class TrainingRun
     {
         Setup.ToModel(result.Parameters, result.Steps, result.FinalSse).Write(path);
         _log.LogInformation("Model written to {Path}", Path.GetFullPath(path));
+        if (_settings.PlotOut is { } plot)
+        {
+            WritePlot();
+            _log.LogInformation("Loss curve drawn in {Path}", Path.GetFullPath(plot));
+        }
     }
 }

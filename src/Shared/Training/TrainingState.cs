@@ -166,6 +166,7 @@ public sealed class TrainingState<TWorker>
             shard.Assignee = target;
             shard.HasAssignee = true;
             ResentShards++;
+            ResentRows += shard.Message.Rows;
             commands.Add(Send(target, shard.Message));
         }
 
@@ -202,6 +203,9 @@ public sealed class TrainingState<TWorker>
 
     /// <summary>How many shards have been sent again since the run began (for metrics and logs).</summary>
     public long ResentShards { get; private set; }
+
+    /// <summary>How many rows have been sent again (lost or slow workers' shards) since the run began.</summary>
+    public long ResentRows { get; private set; }
 
     private void CompleteStep(List<CoordinatorCommand<TWorker>> commands)
     {
@@ -268,6 +272,12 @@ public sealed class TrainingState<TWorker>
 
         foreach (var shard in _shards.Where(s => !s.Done && !s.HasAssignee))
         {
+            if (shard.EverAssigned)
+            {
+                ResentRows += shard.Message.Rows;
+            }
+
+            shard.EverAssigned = true;
             var worker = _workers[_nextWorker++ % _workers.Count];
             shard.Assignee = worker;
             shard.HasAssignee = true;
@@ -284,6 +294,8 @@ public sealed class TrainingState<TWorker>
         public TWorker? Assignee { get; set; }
 
         public bool HasAssignee { get; set; }
+
+        public bool EverAssigned { get; set; }
 
         public HashSet<int> ChunksReceived { get; } = [];
 
