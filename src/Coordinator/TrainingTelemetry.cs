@@ -29,7 +29,13 @@ public sealed class TrainingTelemetry : IDisposable
         _meter.CreateObservableGauge("sharded_backprop.epoch.loss", () => _epochLoss, description: "Sum of squared errors of the last finished epoch (training units)");
         _meter.CreateObservableGauge("sharded_backprop.rows_per_second", () => _rowsPerSecond, unit: "{row}/s", description: "Rows trained per second over the last finished step");
         _meter.CreateObservableGauge("sharded_backprop.workers", () => _workers, unit: "{worker}", description: "Workers connected to the coordinator");
-        _stepDuration = _meter.CreateHistogram<double>("sharded_backprop.step.duration", unit: "s", description: "Time from sending a step's rows to its SGD update");
+        _stepDuration = _meter.CreateHistogram(
+            "sharded_backprop.step.duration",
+            unit: "s",
+            description: "Time from sending a step's rows to its SGD update",
+            tags: null,
+            // Steps take from a fraction of a millisecond (the seed) to seconds (big batches).
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] });
         _rowsResent = _meter.CreateCounter<long>("sharded_backprop.rows.resent", unit: "{row}", description: "Rows sent again because their worker was lost or slow");
         _steps = _meter.CreateCounter<long>("sharded_backprop.steps", unit: "{step}", description: "Steps completed");
         if (prometheusPort is { } port)
