@@ -78,6 +78,8 @@ public static class ClusterHosting
                 SplitBrainResolver = new KeepOldestOption { DownIfAlone = false, Role = CoordinatorRole },
             })
             .WithCustomSerializer("hyperion", [typeof(ITrainingMessage)], system => new HyperionSerializer(system))
+            // The big messages (parameters, rows, gradient sums) more specifically to raw binary.
+            .WithCustomSerializer("training-binary", TrainingMessageSerializer.BoundTypes, system => new TrainingMessageSerializer(system))
             .WithCustomSerializer("checkpoint", [typeof(TrainingCheckpoint)], system => new CheckpointSerializer(system))
             .ConfigureLoggers(loggers =>
             {
