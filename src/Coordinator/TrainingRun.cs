@@ -6,37 +6,6 @@ using ShardedBackprop.Training;
 
 namespace ShardedBackprop.Coordinator;
 
-/// <summary>How a coordinator runs, beyond what it trains.</summary>
-public sealed record RunSettings
-{
-    public int MinWorkers { get; init; } = 1;
-
-    public long MaxFrameSize { get; init; } = Hosting.ClusterNodeOptions.DefaultMaxFrameSize;
-
-    public string? MetricsOut { get; init; }
-
-    /// <summary>Where checkpoints go; null for none.</summary>
-    public string? StateDirectory { get; init; }
-
-    public int CheckpointEvery { get; init; } = 100;
-
-    /// <summary>How long a step may wait for its shards before they are sent again.</summary>
-    public TimeSpan StepTimeout { get; init; } = TimeSpan.FromSeconds(10);
-
-    /// <summary>Where to draw the loss curve; null for nowhere.</summary>
-    public string? PlotOut { get; init; }
-
-    /// <summary>Interval of progress lines within an epoch that runs longer than it.</summary>
-    public TimeSpan ProgressEvery { get; init; } = TimeSpan.FromSeconds(5);
-}
-
-/// <summary>Training stopped on request (Ctrl+C or SIGTERM) after a checkpoint; running the same command again resumes it.</summary>
-public sealed class TrainingStoppedException(long completedSteps)
-    : Exception($"training stopped after step {completedSteps}; run the same command again to resume")
-{
-    public long CompletedSteps { get; } = completedSteps;
-}
-
 /// <summary>One distributed training run as the hosting sees it: what to train, how to report, and how it ends.</summary>
 public sealed class TrainingRun
 {

@@ -8,15 +8,6 @@ public sealed record TrainingResult(double[] Parameters, IReadOnlyList<EpochSumm
     public double FinalSse => History.Count == 0 ? double.NaN : History[^1].Sse;
 }
 
-/// <summary>Training stopped because the loss or a gradient stopped being a finite number.</summary>
-public sealed class TrainingDivergedException(int epoch, int step, string what)
-    : Exception($"training diverged at epoch {epoch}, step {step}: the {what} is not a finite number; try a lower --learning-rate, or --standardize true")
-{
-    public int Epoch { get; } = epoch;
-
-    public int Step { get; } = step;
-}
-
 /// <summary>
 /// The single-process mini-batch trainer of SEED.md, with no actors: the oracle that the
 /// distributed trainer must match bit for bit.
