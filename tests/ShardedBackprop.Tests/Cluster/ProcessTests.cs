@@ -110,6 +110,27 @@ public sealed class ProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task Should_keep_a_worker_with_keep_alive_for_the_next_run()
+    {
+        var port = Ports.Free().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var model = Path.Combine(_directory, "model.json");
+        await using var worker = ChildProcess.Start("Worker", _directory, "--coordinator", $"127.0.0.1:{port}", "--keep-alive");
+        await using (var first = ChildProcess.Start("Coordinator", _directory, "--local-workers", "0", "--port", port, "--epochs", "5", "--model-out", model, "--state-dir", "first"))
+        {
+            Assert.Equal(0, await first.WaitForExitAsync());
+        }
+
+        // Only the kept worker can train the second run.
+        await using var second = ChildProcess.Start("Coordinator", _directory, "--local-workers", "0", "--port", port, "--epochs", "6", "--model-out", model, "--state-dir", "second");
+
+        Assert.Equal(0, await second.WaitForExitAsync());
+        Assert.Equal(ReferenceParameters(6), ModelFile.Read(model).Parameters);
+        worker.Interrupt();
+        Assert.Equal(0, await worker.WaitForExitAsync());
+        Assert.Contains("waiting to join the next coordinator", worker.AllOutput());
+    }
+
+    [Fact]
     public async Task Should_list_every_option_with_its_default_in_help()
     {
         await using var coordinator = ChildProcess.Start("Coordinator", _directory, "--help");
