@@ -17,22 +17,8 @@ usage() {
   echo "usage: entrypoint.sh coordinator|worker|reference|predict|explain [options]   (--help after a role lists its options)" >&2
 }
 
-# The value of the last FLAG VALUE or FLAG=VALUE among the arguments after FLAG, or nothing.
-option_value() {
-  local flag=$1 value="" next=0 arg
-  shift
-  for arg in "$@"; do
-    if [ "$next" -eq 1 ]; then
-      value=$arg
-      next=0
-    elif [ "$arg" = "$flag" ]; then
-      next=1
-    elif [ "${arg#"$flag"=}" != "$arg" ]; then
-      value=${arg#"$flag"=}
-    fi
-  done
-  printf '%s' "$value"
-}
+# shellcheck source=deploy/options.sh
+. "$(dirname "${BASH_SOURCE[0]}")/options.sh"
 
 # This container's own address, as the other containers of its network reach it.
 own_address() {

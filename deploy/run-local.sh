@@ -22,22 +22,8 @@ fi
 workers=$1
 shift
 
-# The value of the last FLAG VALUE or FLAG=VALUE among the coordinator's options, or nothing.
-option_value() {
-  local flag=$1 value="" next=0 arg
-  shift
-  for arg in "$@"; do
-    if [ "$next" -eq 1 ]; then
-      value=$arg
-      next=0
-    elif [ "$arg" = "$flag" ]; then
-      next=1
-    elif [ "${arg#"$flag"=}" != "$arg" ]; then
-      value=${arg#"$flag"=}
-    fi
-  done
-  printf '%s' "$value"
-}
+# shellcheck source=deploy/options.sh
+. "$(dirname "${BASH_SOURCE[0]}")/options.sh"
 
 port=$(option_value --port "$@")
 port=${port:-4053}

@@ -19,12 +19,19 @@ internal sealed class ChildProcess : IAsyncDisposable
 
     /// <summary>Starts src/{project}'s built program (the build this test assembly belongs to) with <paramref name="args"/>.</summary>
     public static ChildProcess Start(string project, string workingDirectory, params string[] args) =>
-        Start(project, workingDirectory, new Dictionary<string, string>(), args);
+        Start(project, workingDirectory, new Dictionary<string, string?>(), args);
 
     /// <summary>As <see cref="Start(string, string, string[])"/>, with extra environment variables.</summary>
-    public static ChildProcess Start(string project, string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
+    public static ChildProcess Start(string project, string workingDirectory, IReadOnlyDictionary<string, string?> environment, params string[] args) =>
+        StartCommand("dotnet", [ProgramPath(project), .. args], workingDirectory, environment);
+
+    /// <summary>Starts <c>bash deploy/{script} args</c> in <paramref name="workingDirectory"/>.</summary>
+    public static ChildProcess StartScript(string script, string workingDirectory, IReadOnlyDictionary<string, string?>? environment, params string[] args) =>
+        StartCommand("bash", [Path.Combine(Repository.Root, "deploy", script), .. args], workingDirectory, environment ?? new Dictionary<string, string?>());
+
+    private static ChildProcess StartCommand(string fileName, IEnumerable<string> args, string workingDirectory, IReadOnlyDictionary<string, string?> environment)
     {
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(fileName)
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
@@ -36,7 +43,6 @@ internal sealed class ChildProcess : IAsyncDisposable
             info.Environment[name] = value;
         }
 
-        info.ArgumentList.Add(ProgramPath(project));
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
@@ -100,14 +106,20 @@ internal sealed class ChildProcess : IAsyncDisposable
     }
 
     /// <summary>Everything the process wrote, once it has exited.</summary>
-    public string AllOutput()
-    {
-        while (_lines.Reader.TryRead(out var line))
-        {
-            _seen.Add(line);
-        }
+    public string AllOutput() => string.Join("\n", Lines);
 
-        return string.Join("\n", _seen);
+    /// <summary>Every line written so far, standard output and error together.</summary>
+    public IReadOnlyList<string> Lines
+    {
+        get
+        {
+            while (_lines.Reader.TryRead(out var line))
+            {
+                _seen.Add(line);
+            }
+
+            return [.. _seen];
+        }
     }
 
     /// <summary>SIGKILL: the process ends at once, with no chance to clean up.</summary>
@@ -138,19 +150,10 @@ internal sealed class ChildProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    /// <summary>src/{project}/bin/{configuration}/{tfm}/ShardedBackprop.{project}.dll of the build these tests come from.</summary>
+    /// <summary>The built program of src/{project}, from the build these tests come from.</summary>
     private static string ProgramPath(string project)
     {
-        var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var framework = testBin.Name;
-        var configuration = testBin.Parent!.Name;
-        var root = testBin;
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "ShardedBackprop.sln")))
-        {
-            root = root.Parent;
-        }
-
-        var path = Path.Combine(root!.FullName, "src", project, "bin", configuration, framework, $"ShardedBackprop.{project}.dll");
+        var path = Path.Combine(Repository.ProgramDirectory(project), $"ShardedBackprop.{project}.dll");
         return File.Exists(path) ? path : throw new FileNotFoundException($"build {project} first: {path} is missing");
     }
 }

@@ -77,7 +77,7 @@ public sealed class ProcessTests : IDisposable
     public async Task Should_take_options_from_environment_variables_below_the_command_line()
     {
         var model = Path.Combine(_directory, "model.json");
-        var environment = new Dictionary<string, string>
+        var environment = new Dictionary<string, string?>
         {
             ["SHARDEDBACKPROP_Coordinator__Epochs"] = "3",
             ["SHARDEDBACKPROP_Coordinator__LocalWorkers"] = "1",

@@ -33,9 +33,9 @@ public sealed class EntrypointScriptTests : IDisposable
 
     private string HealthFile => Path.Combine(_directory, "tmp", "sbp-health");
 
-    private async Task<(int ExitCode, ScriptProcess Script)> RunAsync(params string[] args)
+    private async Task<(int ExitCode, ChildProcess Script)> RunAsync(params string[] args)
     {
-        var script = ScriptProcess.Start("entrypoint.sh", Out, _environment, args);
+        var script = ChildProcess.StartScript("entrypoint.sh", Out, _environment, args);
         var exitCode = await script.WaitForExitAsync(TimeSpan.FromMinutes(2));
         await script.DisposeAsync();
         return (exitCode, script);
@@ -46,7 +46,7 @@ public sealed class EntrypointScriptTests : IDisposable
     {
         var (exitCode, script) = await RunAsync("reference", "--epochs", "7", "--model-out", "reference.json");
 
-        Assert.True(exitCode == 0, $"exit code {exitCode}; output:\n{script.Output}");
+        Assert.True(exitCode == 0, $"exit code {exitCode}; output:\n{script.AllOutput()}");
         var expected = ReferenceTrainer.Train(TrainingSetup.Create(new TrainingOptions { Epochs = 7 })).Parameters;
         Assert.Equal(expected, ModelFile.Read(Path.Combine(Out, "reference.json")).Parameters);
         Assert.False(File.Exists(HealthFile)); // a one-shot command has no port to check
@@ -60,7 +60,7 @@ public sealed class EntrypointScriptTests : IDisposable
         var (exitCode, script) = await RunAsync(role, "--help");
 
         Assert.Equal(0, exitCode);
-        Assert.Contains(option, script.Output);
+        Assert.Contains(option, script.AllOutput());
     }
 
     [Fact]

@@ -13,11 +13,11 @@ public sealed class MultiHostScriptTests
         var directory = Directory.CreateTempSubdirectory("sbp-multi-host-");
         try
         {
-            await using var script = ScriptProcess.Start("multi-host-test.sh", directory.FullName, new Dictionary<string, string?> { ["TMPDIR"] = directory.FullName });
+            await using var script = ChildProcess.StartScript("multi-host-test.sh", directory.FullName, new Dictionary<string, string?> { ["TMPDIR"] = directory.FullName });
 
             var exitCode = await script.WaitForExitAsync(TimeSpan.FromMinutes(6));
 
-            Assert.True(exitCode == 0, $"exit code {exitCode}; output:\n{script.Output}");
+            Assert.True(exitCode == 0, $"exit code {exitCode}; output:\n{script.AllOutput()}");
             var lines = script.Lines;
             Assert.Equal(
                 "PASS: multi-host: coordinator 10.213.7.1 and workers 10.213.7.11, 10.213.7.12 in separate network namespaces trained --epochs 200 to the reference trainer's weight and bias bits",

@@ -18,13 +18,13 @@ public sealed class RunLocalScriptTests : IDisposable
     {
         var port = Ports.Free().ToString(CultureInfo.InvariantCulture);
         var model = Path.Combine(_directory, "model.json");
-        await using var script = ScriptProcess.Start("run-local.sh", _directory, null,
+        await using var script = ChildProcess.StartScript("run-local.sh", _directory, null,
             "2", "--port", port, "--epochs", "30", "--model-out", model, "--state-dir", Path.Combine(_directory, "state"));
 
         // The first run builds the solution in Release.
         var exitCode = await script.WaitForExitAsync(TimeSpan.FromMinutes(5));
 
-        Assert.True(exitCode == 0, $"exit code {exitCode}; output:\n{script.Output}");
+        Assert.True(exitCode == 0, $"exit code {exitCode}; output:\n{script.AllOutput()}");
         var expected = ReferenceTrainer.Train(TrainingSetup.Create(new TrainingOptions { Epochs = 30 })).Parameters;
         Assert.Equal(expected, ModelFile.Read(model).Parameters);
 
@@ -49,12 +49,12 @@ public sealed class RunLocalScriptTests : IDisposable
     public async Task Should_stop_the_workers_and_pass_on_the_coordinators_exit_code_when_it_fails()
     {
         var port = Ports.Free().ToString(CultureInfo.InvariantCulture);
-        await using var script = ScriptProcess.Start("run-local.sh", _directory, null,
+        await using var script = ChildProcess.StartScript("run-local.sh", _directory, null,
             "2", "--port", port, "--learning-rate", "fast");
 
         var exitCode = await script.WaitForExitAsync(TimeSpan.FromMinutes(5));
 
-        Assert.True(exitCode == 2, $"exit code {exitCode}; output:\n{script.Output}");
+        Assert.True(exitCode == 2, $"exit code {exitCode}; output:\n{script.AllOutput()}");
         Assert.Contains("[coordinator] error: --learning-rate: 'fast' is not a finite number", script.Lines);
         Assert.Equal("[run-local] coordinator exited with code 2", script.Lines[^1]);
         Assert.False(File.Exists(Path.Combine(_directory, "model.json")));
@@ -66,10 +66,10 @@ public sealed class RunLocalScriptTests : IDisposable
     [InlineData("two")]
     public async Task Should_reject_a_worker_count_that_is_not_a_positive_number(string workers)
     {
-        await using var script = ScriptProcess.Start("run-local.sh", _directory, null, workers);
+        await using var script = ChildProcess.StartScript("run-local.sh", _directory, null, workers);
 
         Assert.Equal(2, await script.WaitForExitAsync(TimeSpan.FromSeconds(30)));
-        Assert.Contains("usage: ", script.Output);
+        Assert.Contains("usage: ", script.AllOutput());
     }
 
     /// <summary>Ids of the running processes with <paramref name="argument"/> among their arguments.</summary>
