@@ -138,20 +138,6 @@ public static class ExactSum
         }
     }
 
-    /// <summary>Whether the accumulator holds exactly zero and no non-finite term.</summary>
-    public static bool IsZero(ReadOnlySpan<long> acc)
-    {
-        foreach (var word in acc[..Words])
-        {
-            if (word != 0)
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
     /// <summary>The exact sum rounded to the nearest double, ties to even; overflow gives an infinity.</summary>
     /// <remarks>Does not change <paramref name="acc"/>.</remarks>
     public static double Round(ReadOnlySpan<long> acc)

@@ -157,9 +157,6 @@ public sealed class GradientSum
         return ([.. packed], k - first);
     }
 
-    /// <summary>Packed words of a whole sum (see <see cref="Pack"/>); a bound for message sizes.</summary>
-    public static long MaxPackedWords(int parameterCount) => (long)(parameterCount + 1) * (1 + ExactSum.Limbs);
-
     /// <summary>
     /// Adds packed accumulators [<paramref name="first"/>, <paramref name="first"/> + <paramref name="count"/>)
     /// into this sum exactly. <paramref name="rows"/> is added to <see cref="Rows"/>; pass 0 for all

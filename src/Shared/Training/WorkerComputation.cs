@@ -15,8 +15,6 @@ public sealed class WorkerComputation
     /// <summary>The step whose parameters this worker holds; 0 before any.</summary>
     public long Step { get; private set; }
 
-    public bool HasNetwork => _network is not null;
-
     public void Configure(NetworkSpec spec)
     {
         _network = new Mlp(new Numerics.NetworkShape(spec.LayerSizes), spec.HiddenActivation);
