@@ -9,19 +9,15 @@ namespace ShardedBackprop.Tests.Cli;
 
 /// <summary>The coordinator's other commands, run as processes: reference, predict and explain.</summary>
 [Collection(ClusterCollection.Name)]
-public sealed class CommandTests : IDisposable
+public sealed class CommandTests() : TempDirectoryTest("sbp-cli-")
 {
-    private readonly string _directory = Directory.CreateTempSubdirectory("sbp-cli-").FullName;
+    private string PathOf(string name) => Path.Combine(TempDirectory, name);
 
-    public void Dispose() => Directory.Delete(_directory, recursive: true);
-
-    private string PathOf(string name) => Path.Combine(_directory, name);
-
-    private static string SeedData => Path.Combine(AppContext.BaseDirectory, "data", "salary.csv");
+    private static string SeedData => TrainingSetup.DefaultDataPath;
 
     private async Task<(int Code, string Output)> RunAsync(params string[] args)
     {
-        await using var process = ChildProcess.Start("Coordinator", _directory, args);
+        await using var process = ChildProcess.Start("Coordinator", TempDirectory, args);
         var code = await process.WaitForExitAsync();
         return (code, process.AllOutput());
     }

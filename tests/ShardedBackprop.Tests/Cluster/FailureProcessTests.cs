@@ -6,14 +6,10 @@ namespace ShardedBackprop.Tests.Cluster;
 
 /// <summary>Processes killed, interrupted and diverging: the final model keeps the fault-free reference's bits.</summary>
 [Collection(ClusterCollection.Name)]
-public sealed class FailureProcessTests : IDisposable
+public sealed class FailureProcessTests() : TempDirectoryTest("sbp-faults-")
 {
     private const int Epochs = 2000; // seconds of training: room to strike in the middle
-    private readonly string _directory = Directory.CreateTempSubdirectory("sbp-faults-").FullName;
-
-    public void Dispose() => Directory.Delete(_directory, recursive: true);
-
-    private string ModelPath => Path.Combine(_directory, "model.json");
+    private string ModelPath => Path.Combine(TempDirectory, "model.json");
 
     private static double[] Reference(int epochs) =>
         ReferenceTrainer.Train(TrainingSetup.Create(new TrainingOptions { Epochs = epochs })).Parameters;
@@ -21,13 +17,13 @@ public sealed class FailureProcessTests : IDisposable
     private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
 
     private ChildProcess StartCoordinator(int port, int localWorkers, int minWorkers, params string[] more) =>
-        ChildProcess.Start("Coordinator", _directory,
+        ChildProcess.Start("Coordinator", TempDirectory,
         [
             "--port", Text(port), "--local-workers", Text(localWorkers), "--min-workers", Text(minWorkers),
             "--epochs", Text(Epochs), "--checkpoint-every", "10", "--model-out", ModelPath, .. more,
         ]);
 
-    private ChildProcess StartWorker(int port) => ChildProcess.Start("Worker", _directory, "--coordinator", $"127.0.0.1:{port}");
+    private ChildProcess StartWorker(int port) => ChildProcess.Start("Worker", TempDirectory, "--coordinator", $"127.0.0.1:{port}");
 
     [Fact]
     public async Task Should_finish_with_the_reference_bits_when_a_worker_process_is_killed()
@@ -110,18 +106,18 @@ public sealed class FailureProcessTests : IDisposable
     public async Task Should_refuse_the_state_of_another_run_unless_told_to_restart()
     {
         string[] common = ["--port", "0", "--local-workers", "1", "--model-out", ModelPath];
-        await using (var first = ChildProcess.Start("Coordinator", _directory, [.. common, "--epochs", "3"]))
+        await using (var first = ChildProcess.Start("Coordinator", TempDirectory, [.. common, "--epochs", "3"]))
         {
             Assert.Equal(0, await first.WaitForExitAsync());
         }
 
-        await using (var other = ChildProcess.Start("Coordinator", _directory, [.. common, "--epochs", "4"]))
+        await using (var other = ChildProcess.Start("Coordinator", TempDirectory, [.. common, "--epochs", "4"]))
         {
             Assert.Equal(2, await other.WaitForExitAsync());
             Assert.Contains("error: --state-dir: state holds the checkpoint of another run (differs in epochs (3 then 4)); use --restart to start over", other.AllOutput());
         }
 
-        await using var restarted = ChildProcess.Start("Coordinator", _directory, [.. common, "--epochs", "4", "--restart"]);
+        await using var restarted = ChildProcess.Start("Coordinator", TempDirectory, [.. common, "--epochs", "4", "--restart"]);
 
         Assert.Equal(0, await restarted.WaitForExitAsync());
         Assert.Equal(Reference(4), ModelFile.Read(ModelPath).Parameters);
@@ -131,14 +127,14 @@ public sealed class FailureProcessTests : IDisposable
     public async Task Should_stop_a_diverging_run_with_its_message_and_exit_code_3_keeping_the_last_good_state()
     {
         File.WriteAllText(ModelPath, "earlier model");
-        await using var coordinator = ChildProcess.Start("Coordinator", _directory,
+        await using var coordinator = ChildProcess.Start("Coordinator", TempDirectory,
             "--port", "0", "--local-workers", "1", "--standardize", "false", "--learning-rate", "1", "--epochs", "50", "--model-out", ModelPath);
 
         Assert.Equal(3, await coordinator.WaitForExitAsync());
 
         Assert.Matches(@"training diverged at epoch \d+, step \d+: the (loss|gradient) is not a finite number; try a lower --learning-rate, or --standardize true", coordinator.AllOutput());
         Assert.Equal("earlier model", File.ReadAllText(ModelPath));
-        Assert.NotEmpty(Directory.GetFiles(Path.Combine(_directory, "state"), "snapshot-*"));
+        Assert.NotEmpty(Directory.GetFiles(Path.Combine(TempDirectory, "state"), "snapshot-*"));
     }
 }
 

@@ -7,17 +7,13 @@ namespace ShardedBackprop.Tests.Cluster;
 
 /// <summary>What a user watches: the Prometheus endpoint, the loss picture and progress lines.</summary>
 [Collection(ClusterCollection.Name)]
-public sealed class ObservabilityTests : IDisposable
+public sealed class ObservabilityTests() : TempDirectoryTest("sbp-watch-")
 {
-    private readonly string _directory = Directory.CreateTempSubdirectory("sbp-watch-").FullName;
-
-    public void Dispose() => Directory.Delete(_directory, recursive: true);
-
     [Fact]
     public async Task Should_serve_training_metrics_for_prometheus()
     {
         var port = Ports.Free();
-        await using var coordinator = ChildProcess.Start("Coordinator", _directory,
+        await using var coordinator = ChildProcess.Start("Coordinator", TempDirectory,
             "--port", "0", "--epochs", "100000", "--metrics-port", port.ToString(CultureInfo.InvariantCulture));
         await coordinator.WaitForLineAsync("epoch 20/100000");
 
@@ -36,8 +32,8 @@ public sealed class ObservabilityTests : IDisposable
     [Fact]
     public async Task Should_draw_the_loss_curve_at_the_end()
     {
-        var plot = Path.Combine(_directory, "loss.png");
-        await using var coordinator = ChildProcess.Start("Coordinator", _directory, "--port", "0", "--epochs", "30", "--plot-out", plot);
+        var plot = Path.Combine(TempDirectory, "loss.png");
+        await using var coordinator = ChildProcess.Start("Coordinator", TempDirectory, "--port", "0", "--epochs", "30", "--plot-out", plot);
 
         Assert.Equal(0, await coordinator.WaitForExitAsync());
 
@@ -51,7 +47,7 @@ public sealed class ObservabilityTests : IDisposable
     public async Task Should_report_progress_within_a_long_epoch()
     {
         // 4000 rows in batches of one: thousands of round trips make an epoch last seconds.
-        var data = Path.Combine(_directory, "long.csv");
+        var data = Path.Combine(TempDirectory, "long.csv");
         var csv = new StringBuilder("a,b,y\n");
         for (var r = 0; r < 4000; r++)
         {
@@ -59,8 +55,8 @@ public sealed class ObservabilityTests : IDisposable
         }
 
         File.WriteAllText(data, csv.ToString());
-        var model = Path.Combine(_directory, "model.json");
-        await using var coordinator = ChildProcess.Start("Coordinator", _directory,
+        var model = Path.Combine(TempDirectory, "model.json");
+        await using var coordinator = ChildProcess.Start("Coordinator", TempDirectory,
             "--port", "0", "--local-workers", "1", "--data", data, "--batch-size", "1", "--epochs", "2", "--progress-every", "0.2", "--model-out", model);
 
         Assert.Equal(0, await coordinator.WaitForExitAsync());

@@ -5,25 +5,21 @@ namespace ShardedBackprop.Tests.Cluster;
 
 /// <summary>The built programs, run as real processes over loopback, compared with the reference trainer.</summary>
 [Collection(ClusterCollection.Name)]
-public sealed class ProcessTests : IDisposable
+public sealed class ProcessTests() : TempDirectoryTest("sbp-process-")
 {
-    private readonly string _directory = Directory.CreateTempSubdirectory("sbp-process-").FullName;
-
-    public void Dispose() => Directory.Delete(_directory, recursive: true);
-
     private static double[] ReferenceParameters(int epochs) =>
         ReferenceTrainer.Train(TrainingSetup.Create(new TrainingOptions { Epochs = epochs })).Parameters;
 
     [Fact]
     public async Task Should_train_with_a_coordinator_and_two_worker_processes_to_the_reference_bits()
     {
-        var model = Path.Combine(_directory, "model.json");
-        var metrics = Path.Combine(_directory, "metrics.csv");
-        await using var coordinator = ChildProcess.Start("Coordinator", _directory,
+        var model = Path.Combine(TempDirectory, "model.json");
+        var metrics = Path.Combine(TempDirectory, "metrics.csv");
+        await using var coordinator = ChildProcess.Start("Coordinator", TempDirectory,
             "--local-workers", "0", "--min-workers", "2", "--port", "0", "--epochs", "40", "--model-out", model, "--metrics-out", metrics);
         var seed = (await coordinator.WaitForLineAsync(@"Waiting for 2 worker\(s\) to join (akka\.tcp://\S+)")).Groups[1].Value;
-        await using var first = ChildProcess.Start("Worker", _directory, "--seed-node", seed);
-        await using var second = ChildProcess.Start("Worker", _directory, "--seed-node", seed);
+        await using var first = ChildProcess.Start("Worker", TempDirectory, "--seed-node", seed);
+        await using var second = ChildProcess.Start("Worker", TempDirectory, "--seed-node", seed);
 
         Assert.Equal(0, await coordinator.WaitForExitAsync());
         Assert.Equal(0, await first.WaitForExitAsync());
@@ -46,8 +42,8 @@ public sealed class ProcessTests : IDisposable
     [InlineData(4)]
     public async Task Should_write_the_reference_bits_with_local_workers(int workers)
     {
-        var model = Path.Combine(_directory, "model.json");
-        await using var coordinator = ChildProcess.Start("Coordinator", _directory,
+        var model = Path.Combine(TempDirectory, "model.json");
+        await using var coordinator = ChildProcess.Start("Coordinator", TempDirectory,
             "--local-workers", workers.ToString(System.Globalization.CultureInfo.InvariantCulture), "--port", "0", "--epochs", "25", "--model-out", model);
 
         Assert.Equal(0, await coordinator.WaitForExitAsync());
@@ -62,7 +58,7 @@ public sealed class ProcessTests : IDisposable
     [InlineData("--target", "Pay", "no target column named 'Pay'")]
     public async Task Should_reject_bad_options_with_one_line_and_exit_code_2(string flag, string value, string message)
     {
-        await using var coordinator = ChildProcess.Start("Coordinator", _directory, flag, value, "--port", "0");
+        await using var coordinator = ChildProcess.Start("Coordinator", TempDirectory, flag, value, "--port", "0");
 
         Assert.Equal(2, await coordinator.WaitForExitAsync());
 
@@ -70,20 +66,20 @@ public sealed class ProcessTests : IDisposable
         Assert.Single(output.Split('\n'));
         Assert.StartsWith("error: ", output);
         Assert.Contains(message, output);
-        Assert.False(File.Exists(Path.Combine(_directory, "model.json")));
+        Assert.False(File.Exists(Path.Combine(TempDirectory, "model.json")));
     }
 
     [Fact]
     public async Task Should_take_options_from_environment_variables_below_the_command_line()
     {
-        var model = Path.Combine(_directory, "model.json");
+        var model = Path.Combine(TempDirectory, "model.json");
         var environment = new Dictionary<string, string?>
         {
             ["SHARDEDBACKPROP_Coordinator__Epochs"] = "3",
             ["SHARDEDBACKPROP_Coordinator__LocalWorkers"] = "1",
             ["SHARDEDBACKPROP_Coordinator__LearningRate"] = "0.5",
         };
-        await using var coordinator = ChildProcess.Start("Coordinator", _directory, environment, "--port", "0", "--learning-rate", "0.01", "--model-out", model);
+        await using var coordinator = ChildProcess.Start("Coordinator", TempDirectory, environment, "--port", "0", "--learning-rate", "0.01", "--model-out", model);
 
         Assert.Equal(0, await coordinator.WaitForExitAsync());
 
@@ -97,11 +93,11 @@ public sealed class ProcessTests : IDisposable
     public async Task Should_let_a_worker_started_first_keep_trying_until_the_coordinator_is_there()
     {
         var port = Ports.Free();
-        var model = Path.Combine(_directory, "model.json");
-        await using var worker = ChildProcess.Start("Worker", _directory, "--coordinator", $"127.0.0.1:{port}");
+        var model = Path.Combine(TempDirectory, "model.json");
+        await using var worker = ChildProcess.Start("Worker", TempDirectory, "--coordinator", $"127.0.0.1:{port}");
         await worker.WaitForLineAsync("Worker listening on");
 
-        await using var coordinator = ChildProcess.Start("Coordinator", _directory,
+        await using var coordinator = ChildProcess.Start("Coordinator", TempDirectory,
             "--local-workers", "0", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--epochs", "5", "--model-out", model);
 
         Assert.Equal(0, await coordinator.WaitForExitAsync());
@@ -113,15 +109,15 @@ public sealed class ProcessTests : IDisposable
     public async Task Should_keep_a_worker_with_keep_alive_for_the_next_run()
     {
         var port = Ports.Free().ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var model = Path.Combine(_directory, "model.json");
-        await using var worker = ChildProcess.Start("Worker", _directory, "--coordinator", $"127.0.0.1:{port}", "--keep-alive");
-        await using (var first = ChildProcess.Start("Coordinator", _directory, "--local-workers", "0", "--port", port, "--epochs", "5", "--model-out", model, "--state-dir", "first"))
+        var model = Path.Combine(TempDirectory, "model.json");
+        await using var worker = ChildProcess.Start("Worker", TempDirectory, "--coordinator", $"127.0.0.1:{port}", "--keep-alive");
+        await using (var first = ChildProcess.Start("Coordinator", TempDirectory, "--local-workers", "0", "--port", port, "--epochs", "5", "--model-out", model, "--state-dir", "first"))
         {
             Assert.Equal(0, await first.WaitForExitAsync());
         }
 
         // Only the kept worker can train the second run.
-        await using var second = ChildProcess.Start("Coordinator", _directory, "--local-workers", "0", "--port", port, "--epochs", "6", "--model-out", model, "--state-dir", "second");
+        await using var second = ChildProcess.Start("Coordinator", TempDirectory, "--local-workers", "0", "--port", port, "--epochs", "6", "--model-out", model, "--state-dir", "second");
 
         Assert.Equal(0, await second.WaitForExitAsync());
         Assert.Equal(ReferenceParameters(6), ModelFile.Read(model).Parameters);
@@ -133,7 +129,7 @@ public sealed class ProcessTests : IDisposable
     [Fact]
     public async Task Should_list_every_option_with_its_default_in_help()
     {
-        await using var coordinator = ChildProcess.Start("Coordinator", _directory, "--help");
+        await using var coordinator = ChildProcess.Start("Coordinator", TempDirectory, "--help");
 
         Assert.Equal(0, await coordinator.WaitForExitAsync());
 

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using ShardedBackprop.Data;
+using ShardedBackprop.Training;
 
 namespace ShardedBackprop.Tests.Data;
 
@@ -30,7 +31,7 @@ public sealed class CsvDataLoaderTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    private static string SalaryPath => Path.Combine(AppContext.BaseDirectory, "data", "salary.csv");
+    private static string SalaryPath => TrainingSetup.DefaultDataPath;
 
     private string WriteCsv(string content, string name = "data.csv")
     {

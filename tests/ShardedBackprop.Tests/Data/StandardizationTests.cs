@@ -1,10 +1,11 @@
 using ShardedBackprop.Data;
+using ShardedBackprop.Training;
 
 namespace ShardedBackprop.Tests.Data;
 
 public sealed class StandardizationTests
 {
-    private static readonly string SalaryPath = Path.Combine(AppContext.BaseDirectory, "data", "salary.csv");
+    private static readonly string SalaryPath = TrainingSetup.DefaultDataPath;
 
     private static DataTable Table(string[] features, double[] featureValues, double[] targets) =>
         new("test", features, ["y"], featureValues, targets);

@@ -12,26 +12,24 @@ namespace ShardedBackprop.Tests.Deploy;
 /// image, SBP_APP_DIR here) points at this build's programs.
 /// </summary>
 [Collection(ClusterCollection.Name)]
-public sealed class EntrypointScriptTests : IDisposable
+public sealed class EntrypointScriptTests : TempDirectoryTest
 {
-    private readonly string _directory = Directory.CreateTempSubdirectory("sbp-entrypoint-").FullName;
     private readonly Dictionary<string, string?> _environment;
 
     public EntrypointScriptTests()
+        : base("sbp-entrypoint-")
     {
-        var app = Directory.CreateDirectory(Path.Combine(_directory, "app")).FullName;
+        var app = Directory.CreateDirectory(Path.Combine(TempDirectory, "app")).FullName;
         File.CreateSymbolicLink(Path.Combine(app, "coordinator"), Repository.ProgramDirectory("Coordinator"));
         File.CreateSymbolicLink(Path.Combine(app, "worker"), Repository.ProgramDirectory("Worker"));
-        var tmp = Directory.CreateDirectory(Path.Combine(_directory, "tmp")).FullName;
+        var tmp = Directory.CreateDirectory(Path.Combine(TempDirectory, "tmp")).FullName;
         _environment = new() { ["SBP_APP_DIR"] = app, ["TMPDIR"] = tmp };
-        Directory.CreateDirectory(Path.Combine(_directory, "out"));
+        Directory.CreateDirectory(Path.Combine(TempDirectory, "out"));
     }
 
-    public void Dispose() => Directory.Delete(_directory, recursive: true);
+    private string Out => Path.Combine(TempDirectory, "out");
 
-    private string Out => Path.Combine(_directory, "out");
-
-    private string HealthFile => Path.Combine(_directory, "tmp", "sbp-health");
+    private string HealthFile => Path.Combine(TempDirectory, "tmp", "sbp-health");
 
     private async Task<(int ExitCode, ChildProcess Script)> RunAsync(params string[] args)
     {
@@ -42,7 +40,7 @@ public sealed class EntrypointScriptTests : IDisposable
     }
 
     [Fact]
-    public async Task Should_run_the_reference_trainer_in_the_working_directory()
+    public async Task Should_run_the_reference_trainer_in_the_workingTempDirectory()
     {
         var (exitCode, script) = await RunAsync("reference", "--epochs", "7", "--model-out", "reference.json");
 

@@ -7,19 +7,15 @@ namespace ShardedBackprop.Tests.Deploy;
 
 /// <summary>deploy/run-local.sh: a coordinator and N worker processes on loopback, their lines prefixed.</summary>
 [Collection(ClusterCollection.Name)]
-public sealed class RunLocalScriptTests : IDisposable
+public sealed class RunLocalScriptTests() : TempDirectoryTest("sbp-run-local-")
 {
-    private readonly string _directory = Directory.CreateTempSubdirectory("sbp-run-local-").FullName;
-
-    public void Dispose() => Directory.Delete(_directory, recursive: true);
-
     [Fact]
     public async Task Should_train_with_two_worker_processes_to_the_reference_bits_with_every_line_prefixed()
     {
         var port = Ports.Free().ToString(CultureInfo.InvariantCulture);
-        var model = Path.Combine(_directory, "model.json");
-        await using var script = ChildProcess.StartScript("run-local.sh", _directory, null,
-            "2", "--port", port, "--epochs", "30", "--model-out", model, "--state-dir", Path.Combine(_directory, "state"));
+        var model = Path.Combine(TempDirectory, "model.json");
+        await using var script = ChildProcess.StartScript("run-local.sh", TempDirectory, null,
+            "2", "--port", port, "--epochs", "30", "--model-out", model, "--state-dir", Path.Combine(TempDirectory, "state"));
 
         // The first run builds the solution in Release.
         var exitCode = await script.WaitForExitAsync(TimeSpan.FromMinutes(5));
@@ -49,7 +45,7 @@ public sealed class RunLocalScriptTests : IDisposable
     public async Task Should_stop_the_workers_and_pass_on_the_coordinators_exit_code_when_it_fails()
     {
         var port = Ports.Free().ToString(CultureInfo.InvariantCulture);
-        await using var script = ChildProcess.StartScript("run-local.sh", _directory, null,
+        await using var script = ChildProcess.StartScript("run-local.sh", TempDirectory, null,
             "2", "--port", port, "--learning-rate", "fast");
 
         var exitCode = await script.WaitForExitAsync(TimeSpan.FromMinutes(5));
@@ -57,7 +53,7 @@ public sealed class RunLocalScriptTests : IDisposable
         Assert.True(exitCode == 2, $"exit code {exitCode}; output:\n{script.AllOutput()}");
         Assert.Contains("[coordinator] error: --learning-rate: 'fast' is not a finite number", script.Lines);
         Assert.Equal("[run-local] coordinator exited with code 2", script.Lines[^1]);
-        Assert.False(File.Exists(Path.Combine(_directory, "model.json")));
+        Assert.False(File.Exists(Path.Combine(TempDirectory, "model.json")));
         Assert.Empty(ProcessesWithArgument($"127.0.0.1:{port}")); // the workers, waiting for a coordinator, were stopped
     }
 
@@ -66,7 +62,7 @@ public sealed class RunLocalScriptTests : IDisposable
     [InlineData("two")]
     public async Task Should_reject_a_worker_count_that_is_not_a_positive_number(string workers)
     {
-        await using var script = ChildProcess.StartScript("run-local.sh", _directory, null, workers);
+        await using var script = ChildProcess.StartScript("run-local.sh", TempDirectory, null, workers);
 
         Assert.Equal(2, await script.WaitForExitAsync(TimeSpan.FromSeconds(30)));
         Assert.Contains("usage: ", script.AllOutput());

@@ -3,15 +3,11 @@ using ShardedBackprop.Hosting;
 
 namespace ShardedBackprop.Tests.Hosting;
 
-public sealed class CommandLineTests : IDisposable
+public sealed class CommandLineTests() : TempDirectoryTest("sbp-options-")
 {
-    private readonly string _directory = Directory.CreateTempSubdirectory("sbp-options-").FullName;
-
-    public void Dispose() => Directory.Delete(_directory, recursive: true);
-
     private CoordinatorOptions Load(params string[] args) =>
         CommandLine.Bind<CoordinatorOptions>(
-            CommandLine.Configuration(args, CoordinatorOptions.Specs, CoordinatorOptions.Section, _directory),
+            CommandLine.Configuration(args, CoordinatorOptions.Specs, CoordinatorOptions.Section, TempDirectory),
             CoordinatorOptions.Section,
             CoordinatorOptions.Specs);
 
@@ -34,7 +30,7 @@ public sealed class CommandLineTests : IDisposable
     [Fact]
     public void Should_read_appsettings_and_let_the_command_line_win()
     {
-        File.WriteAllText(Path.Combine(_directory, "appsettings.json"), """{"Coordinator": {"Epochs": 7, "Hidden": "4,3", "Shuffle": true}}""");
+        File.WriteAllText(Path.Combine(TempDirectory, "appsettings.json"), """{"Coordinator": {"Epochs": 7, "Hidden": "4,3", "Shuffle": true}}""");
 
         var options = Load("--epochs", "9", "--learning-rate=0.2", "--local-workers", "0");
 
